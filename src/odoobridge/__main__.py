@@ -1,0 +1,3 @@
+from odoobridge.cli.main import main
+
+main()

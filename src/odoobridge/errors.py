@@ -1,0 +1,51 @@
+"""Errors a user can cause, each with the HTTP status it maps to and a message that says what to do.
+
+    AppError                    base: ``status`` (HTTP) and ``exit_code`` (CLI)
+    ├── ConfigError             a setting is missing or malformed (400)
+    ├── NotFound                a run, user, group … does not exist (404)
+    ├── Conflict                the request clashes with the current state (409)
+    │   └── RunAlreadyRunning   a sync of the same type and environment is running
+    └── SourceError             an outside system failed; ``sources/`` subclass it (502)
+
+The web app turns an ``AppError`` into ``{"detail": message}`` with ``status``; the CLI prints the
+message on one line and exits with ``exit_code``. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status: int = 400
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(AppError):
+    status = 400
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Conflict(AppError):
+    status = 409
+
+
+class RunAlreadyRunning(Conflict):
+    def __init__(self, run_id: int, sync_type: str, environment: str | None) -> None:
+        where = f" for {environment}" if environment else ""
+        super().__init__(f"a {sync_type} sync{where} is already running (run {run_id})")
+        self.run_id = run_id
+
+
+class SourceError(AppError):
+    """An outside system (Odoo, Microsoft Graph, Superset) failed or refused."""
+
+    status = 502

@@ -1,0 +1,175 @@
+"""Every setting OdooBridge reads, in one pydantic-settings class.
+
+Names users already have (``DATABASE_URL``, ``ODOO_PROD_DSN`` …) keep their names; settings of
+our own are prefixed ``ODOOBRIDGE_``. Values come from the process environment and an optional
+``.env`` file in the working directory. Secrets are ``SecretStr``: they are redacted wherever a
+setting is shown (``odoobridge config show``, logs, errors).
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from odoobridge.redact import redact_url
+
+
+class Environment(StrEnum):
+    """An Odoo environment. Both live side by side in the store, tagged with this value."""
+
+    PREPROD = "PREPROD"
+    PROD = "PROD"
+
+    @property
+    def label(self) -> str:
+        return "Odoo (Pre-Production)" if self is Environment.PREPROD else "Odoo (Production)"
+
+    @classmethod
+    def parse(cls, value: str) -> Environment:
+        """Accept preprod/prod in any case (and production/pre-production)."""
+        from odoobridge.errors import ConfigError
+
+        normalised = value.strip().upper().replace("-", "").replace("_", "")
+        aliases = {"PREPROD": cls.PREPROD, "PREPRODUCTION": cls.PREPROD, "PROD": cls.PROD}
+        aliases["PRODUCTION"] = cls.PROD
+        if normalised not in aliases:
+            raise ConfigError(f"unknown environment {value!r}: use preprod or prod")
+        return aliases[normalised]
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "odoobridge"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        populate_by_name=True,
+    )
+
+    # --- local store -------------------------------------------------------------------------
+    database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL"),
+        description="The local store. Default: a SQLite file in the data directory.",
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        validation_alias=AliasChoices("ODOOBRIDGE_DATA_DIR"),
+        description="Where the default SQLite store and other local files live.",
+    )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        validation_alias=AliasChoices("ODOOBRIDGE_RETENTION_DAYS"),
+        description="Keep sync history this many days (the latest run of each source is kept).",
+    )
+
+    # --- Odoo PostgreSQL ---------------------------------------------------------------------
+    odoo_preprod_dsn: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_PREPROD_DSN")
+    )
+    odoo_prod_dsn: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_PROD_DSN")
+    )
+    odoo_environment: Environment = Field(
+        default=Environment.PREPROD, validation_alias=AliasChoices("ODOO_ENVIRONMENT")
+    )
+    odoo_lang: str = Field(
+        default="en_US",
+        validation_alias=AliasChoices("ODOOBRIDGE_ODOO_LANG"),
+        description="Language of translated names (falls back to en_US, then any).",
+    )
+    odoo_connect_timeout: int = Field(
+        default=10, ge=1, validation_alias=AliasChoices("ODOOBRIDGE_ODOO_CONNECT_TIMEOUT")
+    )
+    odoo_statement_timeout: int = Field(
+        default=300, ge=1, validation_alias=AliasChoices("ODOOBRIDGE_ODOO_STATEMENT_TIMEOUT")
+    )
+    odoo_batch_size: int = Field(
+        default=10_000, ge=100, validation_alias=AliasChoices("ODOOBRIDGE_ODOO_BATCH_SIZE")
+    )
+
+    # --- mocks ---------------------------------------------------------------------------------
+    allow_sync_mocks: bool = Field(default=True, validation_alias=AliasChoices("ALLOW_SYNC_MOCKS"))
+    odoo_sync_mock_file: Path | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_SYNC_MOCK_FILE")
+    )
+
+    # --- sync runs -----------------------------------------------------------------------------
+    sync_lock_timeout: int = Field(
+        default=1800,
+        ge=10,
+        validation_alias=AliasChoices("ODOOBRIDGE_SYNC_LOCK_TIMEOUT"),
+        description="Seconds without a heartbeat after which a running sync counts as abandoned.",
+    )
+
+    # --- logging -------------------------------------------------------------------------------
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("ODOOBRIDGE_LOG_LEVEL"))
+    log_format: str = Field(default="kv", validation_alias=AliasChoices("ODOOBRIDGE_LOG_FORMAT"))
+
+    @field_validator("odoo_environment", mode="before")
+    @classmethod
+    def _parse_environment(cls, value: object) -> object:
+        return Environment.parse(value) if isinstance(value, str) else value
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        if value not in {"kv", "json"}:
+            raise ValueError("use kv or json")
+        return value
+
+    # --- derived -------------------------------------------------------------------------------
+    @property
+    def store_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'odoobridge.sqlite'}"
+
+    def odoo_dsn(self, environment: Environment) -> SecretStr | None:
+        return self.odoo_prod_dsn if environment is Environment.PROD else self.odoo_preprod_dsn
+
+    @staticmethod
+    def odoo_dsn_setting(environment: Environment) -> str:
+        return "ODOO_PROD_DSN" if environment is Environment.PROD else "ODOO_PREPROD_DSN"
+
+    def secret_values(self) -> list[str]:
+        """Every secret's plain value, so redaction can scrub it from any text."""
+        found: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                found.append(value.get_secret_value())
+        return found
+
+    def public_view(self) -> dict[str, str | None]:
+        """Every setting by its environment name, secrets redacted, URLs with passwords hidden."""
+        shown: dict[str, str | None] = {}
+        for name, field in type(self).model_fields.items():
+            alias = field.validation_alias
+            key = alias.choices[0] if isinstance(alias, AliasChoices) else name.upper()
+            value = getattr(self, name)
+            if value is None:
+                shown[str(key)] = None
+            elif isinstance(value, SecretStr):
+                raw = value.get_secret_value()
+                shown[str(key)] = redact_url(raw) if "://" in raw else "**********"
+            else:
+                shown[str(key)] = str(value)
+        return shown
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once). Tests build ``Settings(...)`` themselves."""
+    return Settings()

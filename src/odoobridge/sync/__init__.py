@@ -1,0 +1,1 @@
+"""Sync runs: the lifecycle, lock and progress every source's sync shares."""
