@@ -1,0 +1,209 @@
+"""Which tables and columns a login may read, and the SQL that sets up a least-privilege reader.
+
+Everything here reads ``pg_catalog`` and the ``has_*_privilege`` functions, which answer for the
+current login without any grant, so a check can say exactly what is missing before a sync fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from odoobridge.sources.odoo_schema import Catalog, TableNeed, all_needed_tables, quote_ident
+
+if TYPE_CHECKING:
+    from odoobridge.sources.odoo_db import OdooDbTarget
+
+_CATALOG_SQL = """
+SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND a.attnum > 0 AND NOT a.attisdropped AND c.relname = ANY(%(tables)s)
+"""
+
+
+def read_catalog(conn: psycopg.Connection[Any]) -> Catalog:
+    columns: dict[str, dict[str, str]] = {}
+    with conn.cursor() as cur:
+        cur.execute(_CATALOG_SQL, {"tables": list(all_needed_tables())})
+        for table, column, type_name in cur.fetchall():
+            columns.setdefault(table, {})[column] = type_name
+    return Catalog(columns)
+
+
+@dataclass
+class NeedStatus:
+    need: TableNeed
+    exists: bool
+    missing_columns: tuple[str, ...] = ()  # absent from the schema
+    unreadable: tuple[str, ...] = ()  # present but not granted ("*" = the whole table)
+
+    @property
+    def ok(self) -> bool:
+        return self.exists and not self.missing_columns and not self.unreadable
+
+    def fix(self, role: str) -> str | None:
+        if not self.exists or self.missing_columns or not self.unreadable:
+            return None
+        return self.need.grant(role, () if self.unreadable == ("*",) else self.unreadable)
+
+
+@dataclass
+class GrantReport:
+    role: str
+    superuser: bool
+    can_create_in_schema: bool
+    can_create_temp: bool
+    statuses: list[NeedStatus] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Optional entities whose tables exist but may not be read: not synced this time (their
+        facts stay as they were), with the grant that would fix it."""
+        skipped: dict[str, str] = {}
+        for status in self.statuses:
+            if status.need.optional and status.exists and not status.ok and status.need.entity:
+                fix = status.fix(self.role) or status.need.table
+                skipped.setdefault(status.need.entity, f"not readable: {fix}")
+        return skipped
+
+    @property
+    def absent(self) -> dict[str, str]:
+        """Optional entities whose module is not installed: read as empty."""
+        absent: dict[str, str] = {}
+        for s in self.statuses:
+            if s.need.optional and not s.exists and s.need.entity:
+                absent.setdefault(s.need.entity, f"no {s.need.table} table (module not installed)")
+        return absent
+
+    def readable(self, table: str) -> bool:
+        return all(s.ok for s in self.statuses if s.need.table == table)
+
+    def required_problems(self) -> list[NeedStatus]:
+        return [s for s in self.statuses if not s.need.optional and not s.ok]
+
+    def warnings(self) -> list[str]:
+        warnings = []
+        if self.superuser:
+            warnings.append(
+                f"{self.role} is a superuser: give OdooBridge a read-only login "
+                "(odoobridge setup-sql prints one)"
+            )
+        if self.can_create_in_schema:
+            warnings.append(
+                f"{self.role} can create tables in the schema — run: "
+                "REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
+            )
+        if self.can_create_temp:
+            warnings.append(
+                f"{self.role} can create temporary tables — run: "
+                "REVOKE TEMPORARY ON DATABASE <database> FROM PUBLIC;"
+            )
+        return warnings
+
+    def raise_for_problems(self, target: OdooDbTarget) -> None:
+        from odoobridge.sources.odoo_db import OdooDbPermissionError, OdooDbSchemaError
+
+        problems = self.required_problems()
+        absent = [s for s in problems if not s.exists or s.missing_columns]
+        if absent:
+            parts = [
+                s.need.table if not s.exists else f"{s.need.table}.{'/'.join(s.missing_columns)}"
+                for s in absent
+            ]
+            raise OdooDbSchemaError(
+                f"{target.where} lacks {', '.join(parts)}: is this a supported Odoo database "
+                "(16, 17, 18 or 19; 15 and older with en_US)?"
+            )
+        if problems:
+            first = problems[0]
+            table = first.need.table
+            fixes = " ".join(f for s in problems if (f := s.fix(self.role)))
+            raise OdooDbPermissionError(f"permission denied for table {table} — run: {fixes}")
+
+
+def check_grants(
+    conn: psycopg.Connection[Any], catalog: Catalog, needs: list[TableNeed]
+) -> GrantReport:
+    """What the current login may read of ``needs``, in one round trip."""
+    probes: list[tuple[int, str]] = []  # (need index, column or "*")
+    expressions: list[str] = []
+    params: list[str] = []
+    statuses: list[NeedStatus] = []
+    for index, need in enumerate(needs):
+        exists = catalog.has_table(need.table)
+        missing = tuple(c for c in need.columns if exists and not catalog.has_column(need.table, c))
+        statuses.append(NeedStatus(need, exists, missing))
+        if not exists or missing:
+            continue
+        if need.columns:
+            for column in need.columns:
+                probes.append((index, column))
+                expressions.append("has_column_privilege(%s, %s, 'SELECT')")
+                params.extend([need.table, column])
+        else:
+            probes.append((index, "*"))
+            expressions.append("has_table_privilege(%s, 'SELECT')")
+            params.append(need.table)
+    expressions += [
+        "current_user",
+        "(SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)",
+        "has_schema_privilege(current_schema(), 'CREATE')",
+        "has_database_privilege(current_database(), 'TEMPORARY')",
+    ]
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT {', '.join(expressions)}", params)
+        row = cur.fetchone()
+    assert row is not None
+    *granted, role, superuser, create, temp = row
+    unreadable: dict[int, list[str]] = {}
+    for (index, column), ok in zip(probes, granted, strict=True):
+        if not ok:
+            unreadable.setdefault(index, []).append(column)
+    for index, columns in unreadable.items():
+        statuses[index].unreadable = tuple(columns)
+    return GrantReport(
+        role=str(role),
+        superuser=bool(superuser),
+        can_create_in_schema=bool(create),
+        can_create_temp=bool(temp),
+        statuses=statuses,
+    )
+
+
+def setup_sql(role: str, database: str, needs: list[TableNeed], *, generations: str) -> str:
+    """The SQL a DBA runs (as a superuser, in psql) to create the read-only login."""
+    r, db = quote_ident(role), quote_ident(database)
+    lines = [
+        f"-- OdooBridge read-only login for Odoo {generations}, database {database}.",
+        "-- Run in psql as a superuser, connected to that database: psql -d <database> -f file.sql",
+        f"\\prompt 'Password for {role}: ' reader_password",
+        f"CREATE ROLE {r} LOGIN PASSWORD :'reader_password'",
+        "    NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;",
+        f"ALTER ROLE {r} SET default_transaction_read_only = on;",
+        f"ALTER ROLE {r} SET statement_timeout = '5min';",
+        f"ALTER ROLE {r} SET idle_in_transaction_session_timeout = '10min';",
+        "",
+        "-- A login given only SELECT could still create tables: Odoo grants CREATE on schema",
+        "-- public (and TEMPORARY on the database) to PUBLIC when it creates a database.",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+        f"REVOKE TEMPORARY ON DATABASE {db} FROM PUBLIC;",
+        "",
+        f"GRANT CONNECT ON DATABASE {db} TO {r};",
+        f"GRANT USAGE ON SCHEMA public TO {r};",
+        "",
+        "-- SELECT on exactly what the sync reads (never passwords or TOTP secrets).",
+    ]
+    for need in needs:
+        if need.optional:
+            continue
+        lines.append(f"{need.grant(role)}  -- {need.why}")
+    optional = [n for n in needs if n.optional]
+    if optional:
+        lines += ["", "-- Optional, where the module is installed:"]
+        lines += [f"{n.grant(role)}  -- {n.why}" for n in optional]
+    return "\n".join(lines) + "\n"
