@@ -1,0 +1,1 @@
+"""The ``odoobridge`` command line: parse, call a domain function, render."""

@@ -1,0 +1,94 @@
+"""``odoobridge check odoo`` and ``odoobridge setup-sql``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+
+from odoobridge.access.sync import odoo_target
+from odoobridge.cli.render import print_json
+from odoobridge.cli.state import CliState
+from odoobridge.cli.sync import EnvOption, JsonOption, resolve_environment
+from odoobridge.errors import ConfigError
+from odoobridge.sources.odoo_db import diagnose
+from odoobridge.sources.odoo_grants import setup_sql
+from odoobridge.sources.odoo_schema import Catalog, JsonbAdapter, LegacyAdapter, PrivilegeAdapter
+
+check_app = typer.Typer(help="Check a connection and its permissions.", no_args_is_help=True)
+
+
+@check_app.command("odoo")
+def check_odoo_command(
+    ctx: typer.Context, env: EnvOption = None, as_json: JsonOption = False
+) -> None:
+    """Connect to Odoo's database, detect its version and check every grant the sync needs."""
+    state: CliState = ctx.obj
+    environment = resolve_environment(state, env)
+    report = diagnose(odoo_target(state.settings(), environment))
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        info = report.info
+        typer.echo(f"{environment.label}: {report.database} as {report.role}")
+        typer.echo(
+            f"  ok   connected to PostgreSQL {report.server_version}; Odoo "
+            f"{info.odoo_version or 'version unknown'}, read with the {info.adapter} adapter"
+        )
+        mark = "ok  " if report.read_only else "FAIL"
+        typer.echo(f"  {mark} read-only session")
+        for status in report.grants.statuses:
+            if status.ok:
+                typer.echo(f"  ok   {status.need.table} ({status.need.why})")
+            elif not status.exists:
+                kind = "skip" if status.need.optional else "FAIL"
+                typer.echo(f"  {kind} {status.need.table}: no such table")
+            elif status.missing_columns:
+                typer.echo(
+                    f"  FAIL {status.need.table}: no column {', '.join(status.missing_columns)}"
+                )
+            else:
+                kind = "warn" if status.need.optional else "FAIL"
+                typer.echo(
+                    f"  {kind} {status.need.table}: missing grant — run: {status.fix(report.role)}"
+                )
+        for warning in report.grants.warnings():
+            typer.echo(f"  warn {warning}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def setup_sql_command(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option(help="The login to create.")] = "odoo_security_reader",
+    database: Annotated[
+        str | None, typer.Option(help="Odoo's database (default: from the environment's DSN).")
+    ] = None,
+    odoo_version: Annotated[int, typer.Option(min=8, max=30, help="Odoo's major version.")] = 18,
+    env: EnvOption = None,
+) -> None:
+    """Print the SQL that creates OdooBridge's read-only login (for a DBA to run in psql)."""
+    state: CliState = ctx.obj
+    if database is None:
+        environment = resolve_environment(state, env)
+        dsn = state.settings().odoo_dsn(environment)
+        database = make_url(dsn.get_secret_value()).database if dsn else None
+        if not database:
+            raise ConfigError("give --database NAME (no DSN is configured to take it from)")
+    adapter_type = (
+        PrivilegeAdapter
+        if odoo_version >= 19
+        else JsonbAdapter
+        if odoo_version >= 16
+        else LegacyAdapter
+    )
+    adapter = adapter_type(Catalog(), state.settings().odoo_lang)
+    typer.echo(
+        setup_sql(role, database, adapter.needs(), generations=adapter.generations), nl=False
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(check_app, name="check")
+    app.command("setup-sql")(setup_sql_command)

@@ -1,0 +1,43 @@
+"""Settings and store, built once per command and only when a command needs them."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from odoobridge.errors import ConfigError
+from odoobridge.logs import configure_logging
+from odoobridge.settings import Settings
+from odoobridge.store.engine import Store
+
+
+def _settings_error(exc: ValidationError) -> ConfigError:
+    first = exc.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else "a setting"
+    return ConfigError(f"setting {name} is invalid: {first['msg']}")
+
+
+class CliState:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+        self._store: Store | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = Settings()
+            except ValidationError as exc:
+                raise _settings_error(exc) from None
+            configure_logging(
+                self._settings.log_level,
+                self._settings.log_format,
+                self._settings.secret_values(),
+            )
+        return self._settings
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings().store_url)
+        return self._store
+
+    def secrets(self) -> list[str]:
+        return self._settings.secret_values() if self._settings is not None else []
