@@ -94,6 +94,16 @@ class Snapshot:
         matches = [g.odoo_id for g in self.groups.values() if g.name in labels]
         return matches[0] if len(matches) == 1 else None
 
+    def group_by_ref(self, ref: str) -> int | None:
+        """A group by external id (``account.group_account_manager``) or unique full name
+        ("Invoicing / Administrator"); None when nothing (or more than one group) matches."""
+        ref = ref.strip()
+        if "." in ref and " " not in ref:
+            return self.base_group(ref)
+        lowered = ref.lower()
+        matches = [g for g in self.groups if self.group_name(g).lower() == lowered]
+        return matches[0] if len(matches) == 1 else None
+
     def find_user(self, ref: str | int) -> UserRecord:
         """A user by id or login (case-insensitive)."""
         if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
