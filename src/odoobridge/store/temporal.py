@@ -7,7 +7,8 @@ a snapshot compares it with the alive rows of the same environment:
 - a key whose values changed gets its alive row closed and a new version inserted;
 - a key the snapshot lacks gets its alive row closed (``last_seen_run_id = previous run``).
 
-Nothing else is written, so a run without changes writes nothing here. ``state_at`` reads the
+Nothing else is written, so a run without changes writes nothing here. ``apply_changes`` does the
+same for only the keys a source says changed (a delta). ``state_at`` reads the
 rows alive at any run.
 """
 
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from odoobridge.store.base import UTCDateTime
@@ -155,3 +156,55 @@ def apply_snapshot(
     columns = [*fields, "environment", "first_seen_run_id"]
     _bulk_insert(session, table, columns, [(*row, environment, run_id) for row in to_insert])
     return Changes(added=len(added_rows), changed=changed, removed=removed)
+
+
+def apply_changes(
+    session: Session,
+    table: Table,
+    *,
+    fields: Sequence[str],
+    key: Sequence[str],
+    environment: str,
+    run_id: int,
+    previous_run_id: int | None,
+    rows: Iterable[tuple[Any, ...]],
+) -> Changes:
+    """Write ``rows`` — the complete new state of some keys — as changes; every other alive row
+    is left alone. For sources that report what changed (a delta) rather than a snapshot; the
+    cost follows the number of rows given, not the size of the table."""
+    positions = [list(fields).index(k) for k in key]
+    key_of = itemgetter(*positions)
+    incoming = {key_of(row): row for row in rows}
+    if not incoming:
+        return Changes()
+    key_columns = [table.c[k] for k in key]
+    match = key_columns[0] if len(key) == 1 else tuple_(*key_columns)
+    keys = list(incoming)
+    to_close: list[int] = []
+    changed = 0
+    seen: set[Any] = set()
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        alive = session.execute(
+            select(table.c.id, *(table.c[f] for f in fields)).where(
+                alive_now(table, environment), match.in_(chunk)
+            )
+        )
+        for row_id, *values in alive:
+            current = tuple(values)
+            k = key_of(current)
+            seen.add(k)
+            if incoming[k] != current:
+                to_close.append(row_id)
+                changed += 1
+            else:
+                del incoming[k]
+    if to_close:
+        if previous_run_id is None:
+            raise RuntimeError(f"{table.name}: alive rows in {environment} but no previous run")
+        _close(session, table, to_close, previous_run_id)
+    columns = [*fields, "environment", "first_seen_run_id"]
+    _bulk_insert(
+        session, table, columns, [(*row, environment, run_id) for row in incoming.values()]
+    )
+    return Changes(added=len(incoming) - changed, changed=changed, removed=0)
