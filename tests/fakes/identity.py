@@ -209,6 +209,8 @@ class FakeIdentityPlatform:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body leave at once: no 40 ms stalls
+            wbufsize = 1 << 16
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
@@ -240,7 +242,7 @@ class FakeIdentityPlatform:
         context.load_cert_chain(self.tls.cert_pem, self.tls.key_pem)
         server.socket = context.wrap_socket(server.socket, server_side=True)
         self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def close(self) -> None:
