@@ -125,25 +125,31 @@ class _Tally:
             self.changed += 1
 
 
-def _alive_users(session: Session, ids: Iterable[str] | None = None) -> dict[str, Row]:
-    columns = [USERS_TABLE.c[f] for f in USER_FIELDS]
+def _alive_users(session: Session, ids: Iterable[str] | None = None) -> dict[str, tuple[int, Row]]:
+    """Alive user rows (row id and values) by azure_id: all of them, or those of ``ids``."""
+    columns = [USERS_TABLE.c.id, *(USERS_TABLE.c[f] for f in USER_FIELDS)]
     where = alive_now(USERS_TABLE, ENTRA_ENVIRONMENT)
     if ids is None:
-        return {row[_ID]: tuple(row) for row in session.execute(select(*columns).where(where))}
+        rows = session.execute(select(*columns).where(where))
+        return {row[1]: (row[0], tuple(row[1:])) for row in rows}
     wanted = list(ids)
-    found: dict[str, Row] = {}
+    found: dict[str, tuple[int, Row]] = {}
     for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        query = select(*columns).where(where, USERS_TABLE.c.azure_id.in_(chunk))
-        found.update((row[_ID], tuple(row)) for row in session.execute(query))
+        query = select(*columns).where(
+            where, USERS_TABLE.c.azure_id.in_(wanted[start : start + _CHUNK])
+        )
+        found.update((row[1], (row[0], tuple(row[1:]))) for row in session.execute(query))
     return found
 
 
-def _full_state(previous: dict[str, Row], reading: Reading) -> dict[str, Row]:
+Alive = dict[str, tuple[int, Row]]
+
+
+def _full_state(alive: Alive, reading: Reading) -> dict[str, Row]:
     state: dict[str, Row] = {}
     for user in reading.users:
         state[user.azure_id] = (*user, None, None)
-    for azure_id, row in previous.items():
+    for azure_id, (_row_id, row) in alive.items():
         if azure_id in state:
             continue
         if row[_REASON] is None:
@@ -152,8 +158,8 @@ def _full_state(previous: dict[str, Row], reading: Reading) -> dict[str, Row]:
     return state
 
 
-def _delta_state(previous: dict[str, Row], reading: Reading, tally: _Tally) -> dict[str, Row]:
-    state = dict(previous)
+def _delta_state(alive: Alive, reading: Reading, tally: _Tally) -> dict[str, Row]:
+    state = {azure_id: row for azure_id, (_row_id, row) in alive.items()}
     for change in reading.changes:
         current = state.get(change.azure_id)
         if isinstance(change, DeltaRemoval):
@@ -172,6 +178,46 @@ def _delta_state(previous: dict[str, Row], reading: Reading, tally: _Tally) -> d
         base[_REMOVED_AT] = None
         state[change.azure_id] = tuple(base)
     return state
+
+
+def _listing_digest(reading: Reading) -> str | None:
+    """A digest of a full listing, so an identical one is recognised without reading the
+    store (the previous full run's state is then exactly what this run would write)."""
+    if reading.mode != "full":
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+    for user in sorted(reading.users):
+        digest.update(repr(user).encode())
+    return digest.hexdigest()
+
+
+def _write_users(session: Session, run: RunHandle, reading: Reading, tally: _Tally) -> None:
+    ids = None if reading.mode == "full" else {c.azure_id for c in reading.changes}
+    alive = _alive_users(session, ids)
+    state = (
+        _full_state(alive, reading)
+        if reading.mode == "full"
+        else _delta_state(alive, reading, tally)
+    )
+    to_write: list[Row] = []
+    for azure_id, row in state.items():
+        found = alive.get(azure_id)
+        before = found[1] if found is not None else None
+        if before != row:
+            tally.count(before, row)
+            to_write.append(row)
+    del state
+    apply_changes(
+        session,
+        USERS_TABLE,
+        fields=USER_FIELDS,
+        key=("azure_id",),
+        environment=ENTRA_ENVIRONMENT,
+        run_id=run.id,
+        previous_run_id=run.previous_success.id if run.previous_success is not None else None,
+        rows=to_write,
+        alive=alive,
+    )
 
 
 def _counts(session: Session) -> tuple[int, int]:
@@ -195,29 +241,13 @@ def _write(store: Store, run: RunHandle, reading: Reading, read_seconds: float) 
     started = time.monotonic()
     previous_run_id = run.previous_success.id if run.previous_success is not None else None
     tally = _Tally()
+    digest = _listing_digest(reading)
+    previous_digest = (
+        (run.previous_success.digests or {}).get("users") if run.previous_success else None
+    )
     with run.progress.unsaved(), store.write_session() as session:
-        if reading.mode == "full":
-            previous = _alive_users(session)
-            state = _full_state(previous, reading)
-        else:
-            previous = _alive_users(session, {c.azure_id for c in reading.changes})
-            state = _delta_state(previous, reading, tally)
-        to_write: list[Row] = []
-        for azure_id, row in state.items():
-            before = previous.get(azure_id)
-            if before != row:
-                tally.count(before, row)
-                to_write.append(row)
-        apply_changes(
-            session,
-            USERS_TABLE,
-            fields=USER_FIELDS,
-            key=("azure_id",),
-            environment=ENTRA_ENVIRONMENT,
-            run_id=run.id,
-            previous_run_id=previous_run_id,
-            rows=to_write,
-        )
+        if digest is None or digest != previous_digest:
+            _write_users(session, run, reading, tally)
         sign_ins = _write_sign_ins(session, run.id, previous_run_id, reading)
         link = _write_delta_link(session, run.id, reading)
         present, removed_total = _counts(session)
@@ -245,7 +275,7 @@ def _write(store: Store, run: RunHandle, reading: Reading, read_seconds: float) 
                 "write": round(time.monotonic() - started, 3),
             },
         }
-        run.succeed(session, stats, {})
+        run.succeed(session, stats, {"users": digest} if digest else {})
 
 
 def _write_sign_ins(

@@ -13,6 +13,7 @@ and counted, so the sync can say how many answers lacked what.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +55,21 @@ _TIMESTAMP = {
     "lastNonInteractiveSignInDateTime",
 }
 REMOVED_REASONS = ("changed", "deleted")
+_PROPERTY_NAMES = tuple(prop for prop, _column in USER_PROPERTIES)
+_PROPERTY_SET = frozenset(_PROPERTY_NAMES)  # a listing item carries every one
+_LISTED = len(_PROPERTY_NAMES)
+_ENABLED = _PROPERTY_NAMES.index("accountEnabled")
+_STAMP = _PROPERTY_NAMES.index("lastPasswordChangeDateTime")
+# Every combination of JSON types a well-formed listing item may have, property by property
+# (id: a string; accountEnabled: a boolean or null; the rest: a string or null).
+_WELL_TYPED = frozenset(
+    itertools.product(
+        *(
+            (str,) if i == 0 else (bool, type(None)) if i == _ENABLED else (str, type(None))
+            for i in range(_LISTED)
+        )
+    )
+)
 
 
 class EntraUserRecord(NamedTuple):
@@ -103,6 +119,8 @@ DeltaItem = DeltaUpdate | DeltaRemoval
 def parse_timestamp(value: str) -> datetime:
     """Graph's ISO 8601 timestamps (``2024-01-02T03:04:05Z``) as aware UTC datetimes."""
     parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is UTC:  # Graph's usual "…Z"
+        return parsed
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -146,6 +164,29 @@ class PageReader:
 
     def user(self, item: Any, where: str) -> EntraUserRecord:
         """A ``/users`` listing item (``$select`` of :data:`USER_SELECT`, manager expanded)."""
+        fast = self._fast(item)
+        return fast if fast is not None else self._checked_user(item, where)
+
+    def _fast(self, item: Any) -> EntraUserRecord | None:
+        """The common case — every property present with its documented JSON type — in one
+        pass without per-property calls; ``None`` sends the item through the naming checks."""
+        if type(item) is not dict or not item.keys() >= _PROPERTY_SET:
+            return None
+        values = list(map(item.get, _PROPERTY_NAMES))
+        if tuple(map(type, values)) not in _WELL_TYPED or not values[0]:
+            return None
+        stamp = values[_STAMP]
+        if stamp is not None:
+            try:
+                values[_STAMP] = parse_timestamp(stamp)
+            except ValueError:
+                return None
+        manager = item.get("manager")
+        manager_id = manager.get("id") if type(manager) is dict else None
+        values.append(manager_id if type(manager_id) is str else None)
+        return EntraUserRecord._make(values)
+
+    def _checked_user(self, item: Any, where: str) -> EntraUserRecord:
         azure_id = self._id(item, where)
         values: list[Any] = [azure_id]
         for prop, _column in USER_PROPERTIES[1:]:
@@ -158,7 +199,14 @@ class PageReader:
         return EntraUserRecord._make(values)
 
     def users(self, items: list[Any], where: str) -> list[EntraUserRecord]:
-        return [self.user(item, self._where(where, i)) for i, item in enumerate(items)]
+        fast = self._fast
+        records: list[EntraUserRecord] = []
+        for index, item in enumerate(items):
+            record = fast(item)
+            records.append(
+                record if record is not None else self._checked_user(item, f"{where}, item {index}")
+            )
+        return records
 
     def delta_item(self, item: Any, where: str) -> DeltaItem:
         azure_id = self._id(item, where)

@@ -14,7 +14,7 @@ rows alive at any run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -58,7 +58,11 @@ def state_at(table: Table, fields: Sequence[str], environment: str, run_id: int)
 
 
 def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if value.tzinfo is None:
+        return value
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None)
 
 
 def _bulk_insert(
@@ -168,37 +172,31 @@ def apply_changes(
     run_id: int,
     previous_run_id: int | None,
     rows: Iterable[tuple[Any, ...]],
+    alive: Mapping[Any, tuple[int, tuple[Any, ...]]] | None = None,
 ) -> Changes:
     """Write ``rows`` — the complete new state of some keys — as changes; every other alive row
     is left alone. For sources that report what changed (a delta) rather than a snapshot; the
-    cost follows the number of rows given, not the size of the table."""
+    cost follows the number of rows given, not the size of the table. ``alive`` (key → row id
+    and values) spares the look-up when the caller has read the alive rows already."""
     positions = [list(fields).index(k) for k in key]
     key_of = itemgetter(*positions)
     incoming = {key_of(row): row for row in rows}
     if not incoming:
         return Changes()
-    key_columns = [table.c[k] for k in key]
-    match = key_columns[0] if len(key) == 1 else tuple_(*key_columns)
-    keys = list(incoming)
+    if alive is None:
+        alive = _alive_by_key(session, table, fields, key, environment, list(incoming))
     to_close: list[int] = []
     changed = 0
-    seen: set[Any] = set()
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        alive = session.execute(
-            select(table.c.id, *(table.c[f] for f in fields)).where(
-                alive_now(table, environment), match.in_(chunk)
-            )
-        )
-        for row_id, *values in alive:
-            current = tuple(values)
-            k = key_of(current)
-            seen.add(k)
-            if incoming[k] != current:
-                to_close.append(row_id)
-                changed += 1
-            else:
-                del incoming[k]
+    for k in list(incoming):
+        found = alive.get(k)
+        if found is None:
+            continue
+        row_id, current = found
+        if incoming[k] != current:
+            to_close.append(row_id)
+            changed += 1
+        else:
+            del incoming[k]
     if to_close:
         if previous_run_id is None:
             raise RuntimeError(f"{table.name}: alive rows in {environment} but no previous run")
@@ -208,3 +206,26 @@ def apply_changes(
         session, table, columns, [(*row, environment, run_id) for row in incoming.values()]
     )
     return Changes(added=len(incoming) - changed, changed=changed, removed=0)
+
+
+def _alive_by_key(
+    session: Session,
+    table: Table,
+    fields: Sequence[str],
+    key: Sequence[str],
+    environment: str,
+    keys: list[Any],
+) -> dict[Any, tuple[int, tuple[Any, ...]]]:
+    positions = [list(fields).index(k) for k in key]
+    key_of = itemgetter(*positions)
+    key_columns = [table.c[k] for k in key]
+    match = key_columns[0] if len(key) == 1 else tuple_(*key_columns)
+    found: dict[Any, tuple[int, tuple[Any, ...]]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        query = select(table.c.id, *(table.c[f] for f in fields)).where(
+            alive_now(table, environment), match.in_(keys[start : start + _CHUNK])
+        )
+        for row_id, *values in session.execute(query):
+            current = tuple(values)
+            found[key_of(current)] = (row_id, current)
+    return found
