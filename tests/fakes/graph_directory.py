@@ -44,7 +44,11 @@ USER_PROPERTIES = (
     "preferredLanguage",
     "signInActivity",
 )
-DEFAULT_SELECT = "businessPhones,displayName,givenName,jobTitle,mail,mobilePhone,officeLocation,preferredLanguage,surname,userPrincipalName,id"  # noqa: E501
+# The properties Graph returns without $select.
+DEFAULT_SELECT = (
+    "businessPhones,displayName,givenName,jobTitle,mail,mobilePhone,"
+    "officeLocation,preferredLanguage,surname,userPrincipalName,id"
+)
 _FILTERS = {
     "accountEnabled eq true": ("accountEnabled", True),
     "accountEnabled eq false": ("accountEnabled", False),

@@ -27,8 +27,11 @@ class CliState:
                 self._settings = Settings()
             except ValidationError as exc:
                 raise _settings_error(exc) from None
+            # On a terminal the answer is the output: only warnings are logged unless a level
+            # is asked for (the server logs at ODOOBRIDGE_LOG_LEVEL, INFO by default).
+            explicit = "log_level" in self._settings.model_fields_set
             configure_logging(
-                self._settings.log_level,
+                self._settings.log_level if explicit else "WARNING",
                 self._settings.log_format,
                 self._settings.secret_values(),
             )
@@ -38,6 +41,12 @@ class CliState:
         if self._store is None:
             self._store = Store(self.settings().store_url)
         return self._store
+
+    def close(self) -> None:
+        """Release the store's connections (called when the command ends)."""
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
 
     def secrets(self) -> list[str]:
         return self._settings.secret_values() if self._settings is not None else []

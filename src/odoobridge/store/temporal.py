@@ -8,15 +8,15 @@ a snapshot compares it with the alive rows of the same environment:
 - a key the snapshot lacks gets its alive row closed (``last_seen_run_id = previous run``).
 
 Nothing else is written, so a run without changes writes nothing here. ``apply_changes`` does the
-same for only the keys a source says changed (a delta). ``state_at`` reads the
-rows alive at any run.
+same for only the keys a source says changed (a delta). ``state_at`` reads the rows alive at any
+run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -58,11 +58,10 @@ def state_at(table: Table, fields: Sequence[str], environment: str, run_id: int)
 
 
 def _naive_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         return value
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None)
+    return (value - offset).replace(tzinfo=None)
 
 
 def _bulk_insert(
@@ -123,16 +122,19 @@ def apply_snapshot(
     environment: str,
     run_id: int,
     previous_run_id: int | None,
-    rows: Iterable[tuple[Any, ...]],
+    rows: Sequence[tuple[Any, ...]],
 ) -> Changes:
-    """Make the alive rows of ``environment`` equal ``rows`` (tuples in ``fields`` order)."""
-    positions = [list(fields).index(k) for k in key]
-    key_of = itemgetter(*positions)
-    incoming = {key_of(row): row for row in rows}
-
+    """Make the alive rows of ``environment`` equal ``rows`` (tuples in ``fields`` order, keys
+    unique)."""
     alive = session.execute(
         select(table.c.id, *(table.c[f] for f in fields)).where(alive_now(table, environment))
-    )
+    ).all()
+    if not alive:  # a first sync: everything is new
+        _insert(session, table, fields, environment, run_id, rows)
+        return Changes(added=len(rows))
+
+    key_of = itemgetter(*[list(fields).index(k) for k in key])
+    incoming = {key_of(row): row for row in rows}
     to_close: list[int] = []
     to_insert: list[tuple[Any, ...]] = []
     changed = 0
@@ -150,16 +152,25 @@ def apply_snapshot(
             to_insert.append(new)
             changed += 1
     removed = len(to_close) - changed
-    added_rows = [row for k, row in incoming.items() if k not in seen]
-    to_insert.extend(added_rows)
-
+    added = [row for k, row in incoming.items() if k not in seen]
     if to_close:
         if previous_run_id is None:
             raise RuntimeError(f"{table.name}: alive rows in {environment} but no previous run")
         _close(session, table, to_close, previous_run_id)
+    _insert(session, table, fields, environment, run_id, [*to_insert, *added])
+    return Changes(added=len(added), changed=changed, removed=removed)
+
+
+def _insert(
+    session: Session,
+    table: Table,
+    fields: Sequence[str],
+    environment: str,
+    run_id: int,
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
     columns = [*fields, "environment", "first_seen_run_id"]
-    _bulk_insert(session, table, columns, [(*row, environment, run_id) for row in to_insert])
-    return Changes(added=len(added_rows), changed=changed, removed=removed)
+    _bulk_insert(session, table, columns, [(*row, environment, run_id) for row in rows])
 
 
 def apply_changes(
@@ -178,8 +189,7 @@ def apply_changes(
     is left alone. For sources that report what changed (a delta) rather than a snapshot; the
     cost follows the number of rows given, not the size of the table. ``alive`` (key → row id
     and values) spares the look-up when the caller has read the alive rows already."""
-    positions = [list(fields).index(k) for k in key]
-    key_of = itemgetter(*positions)
+    key_of = itemgetter(*[list(fields).index(k) for k in key])
     incoming = {key_of(row): row for row in rows}
     if not incoming:
         return Changes()
@@ -201,10 +211,7 @@ def apply_changes(
         if previous_run_id is None:
             raise RuntimeError(f"{table.name}: alive rows in {environment} but no previous run")
         _close(session, table, to_close, previous_run_id)
-    columns = [*fields, "environment", "first_seen_run_id"]
-    _bulk_insert(
-        session, table, columns, [(*row, environment, run_id) for row in incoming.values()]
-    )
+    _insert(session, table, fields, environment, run_id, list(incoming.values()))
     return Changes(added=len(incoming) - changed, changed=changed, removed=0)
 
 
@@ -216,8 +223,7 @@ def _alive_by_key(
     environment: str,
     keys: list[Any],
 ) -> dict[Any, tuple[int, tuple[Any, ...]]]:
-    positions = [list(fields).index(k) for k in key]
-    key_of = itemgetter(*positions)
+    key_of = itemgetter(*[list(fields).index(k) for k in key])
     key_columns = [table.c[k] for k in key]
     match = key_columns[0] if len(key) == 1 else tuple_(*key_columns)
     found: dict[Any, tuple[int, tuple[Any, ...]]] = {}
