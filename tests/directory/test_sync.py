@@ -165,6 +165,11 @@ def test_delta_applies_changes_and_keeps_removed_users(
     directory.restore(DEMO)
     third = run_sync(store, settings, clock)
     assert (third.stats["restored"], third.stats["removed"]) == (1, 0)
+    # The running figures (previous run ± this run's tally) agree with a count of the table.
+    assert (third.stats["users"], third.stats["removed_total"]) == (12, 1)
+    with store.session() as session:
+        counts = directory_summary(session)["counts"]
+    assert counts["users (in Entra)"] == 12 and counts["deleted for good"] == 1
     assert users_at(store)[DEMO].present and users_at(store)[DEMO].removed_at is None
 
 

@@ -220,15 +220,20 @@ def _write_users(session: Session, run: RunHandle, reading: Reading, tally: _Tal
     )
 
 
-def _counts(session: Session) -> tuple[int, int]:
-    """Users present in Entra and users kept as removed, after this run's writes."""
-    present = USERS_TABLE.c.removed_reason.is_(None)
+def _counts(session: Session, previous: SyncRun | None, tally: _Tally) -> tuple[int, int]:
+    """Users present in Entra and users kept as removed, after this run's writes: the previous
+    run's figures moved by what this run wrote (every version written was tallied), or a count
+    of the table when there is nothing to start from."""
+    before = previous.stats if previous is not None else {}
+    if isinstance(before.get("users"), int) and isinstance(before.get("removed_total"), int):
+        present = before["users"] + tally.added + tally.restored - tally.removed
+        removed = before["removed_total"] + tally.removed - tally.restored
+        return present, removed
+    flag = USERS_TABLE.c.removed_reason.is_(None)
     query = (
-        select(present, func.count())
-        .where(alive_now(USERS_TABLE, ENTRA_ENVIRONMENT))
-        .group_by(present)
+        select(flag, func.count()).where(alive_now(USERS_TABLE, ENTRA_ENVIRONMENT)).group_by(flag)
     )
-    counts = {bool(flag): int(n) for flag, n in session.execute(query)}
+    counts = {bool(is_present): int(n) for is_present, n in session.execute(query)}
     return counts.get(True, 0), counts.get(False, 0)
 
 
@@ -250,7 +255,7 @@ def _write(store: Store, run: RunHandle, reading: Reading, read_seconds: float) 
             _write_users(session, run, reading, tally)
         sign_ins = _write_sign_ins(session, run.id, previous_run_id, reading)
         link = _write_delta_link(session, run.id, reading)
-        present, removed_total = _counts(session)
+        present, removed_total = _counts(session, run.previous_success, tally)
         stats: dict[str, Any] = {
             "mode": reading.mode,
             "source": reading.source,
