@@ -77,3 +77,28 @@ def test_before_the_first_sync(sqlite_store_url: str) -> None:
         assert latest_directory_run(session) is None
         with pytest.raises(NotFound, match="run `odoobridge sync azure`"):
             entra_users(session)
+
+
+def test_the_demo_directory_matches_the_odoo_demo(synced: Store) -> None:
+    """The bundled Entra users are the Odoo demo's people: every active Odoo user with an
+    e-mail is found by a match key, the leaver is disabled in Entra while active in Odoo, and
+    the departments are the Odoo demo's hr departments."""
+    import json
+
+    from odoobridge.demo import ODOO_PREPROD
+
+    odoo = json.loads(ODOO_PREPROD.read_text(encoding="utf-8"))
+    with synced.session() as session:
+        users = entra_users(session)
+    by_key = {key: user for user in users for key in match_keys(user)}
+    active = {u["login"]: u for u in odoo["users"] if u["active"] and u["email"]}
+    assert sorted(active) == ["admin", "demo", "portal"]
+    matched = {login: by_key[u["email"].lower()].display_name for login, u in active.items()}
+    assert matched == {"admin": "Mitchell Admin", "demo": "Marc Demo", "portal": "Joel Willis"}
+    assert by_key["mark.brown23@example.com"].account_enabled is False  # the leaver
+    hr_departments = {e["department_name"] for e in odoo["employees"] if e["department_name"]}
+    assert {u.department for u in users if u.department} == hr_departments
+    without_odoo = [
+        u for u in users if not match_keys(u) & {a["email"].lower() for a in active.values()}
+    ]
+    assert len(without_odoo) == 9

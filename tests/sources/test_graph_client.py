@@ -219,3 +219,23 @@ def test_sign_in_activity_listing_uses_pages_of_500(
     assert records[ADMIN].last_sign_in is not None
     assert records[ADMIN].last_sign_in.isoformat() == "2026-11-22T08:02:41+00:00"
     assert records["u-000001"].last_sign_in is None
+
+
+def test_an_injected_http_client_is_used_and_left_open(
+    fake: FakeIdentityPlatform, live_settings: Callable[..., Settings]
+) -> None:
+    import httpx
+
+    from odoobridge.sources.graph_auth import tls_context
+
+    seen: list[str] = []
+    with httpx.Client(
+        verify=tls_context(fake.tls.ca_pem),
+        event_hooks={"request": [lambda request: seen.append(request.url.path)]},
+    ) as http:
+        config = GraphConfig.from_settings(live_settings())
+        with GraphClient(config, client=http) as client:
+            assert len(all_users(client)) == 12
+        assert not http.is_closed  # the caller's client stays the caller's
+    assert seen[-1] == "/v1.0/users"
+    assert any(path.endswith("/oauth2/v2.0/token") for path in seen)  # MSAL went through it too
