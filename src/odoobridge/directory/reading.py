@@ -12,7 +12,6 @@ properties falls back to a full sync, and the reading says why.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -194,7 +193,3 @@ def _read_sign_ins(graph: GraphClient, reading: Reading, progress: Progress) -> 
         log.warning("sign-in activity not read", extra=kv(reason=exc.message))
         return
     reading.sign_ins = records
-
-
-def missing_summary(missing: Counter[str] | dict[str, int]) -> str:
-    return ", ".join(f"{name} ×{count}" for name, count in sorted(missing.items()))

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -85,7 +86,7 @@ class GraphConfig:
     authority_host: str
     graph_base_url: str
     scope: str
-    ca_bundle: Any = None
+    ca_bundle: Path | None = None
     timeout: float = 30.0
     max_retries: int = 6
     deadline: float = 3600.0
