@@ -72,7 +72,9 @@ def test_rights_follow_odoos_access_rule(
 
 
 def test_who_can_unlink_account_move_with_paths(synced18: Synced) -> None:
-    holders = who_can(synced18.index(), "account.move", "unlink")
+    answer = who_can(synced18.index(), "account.move", "unlink")
+    holders = answer.holders
+    assert answer.total == 2
     assert [(h.login, h.odoo_user_id) for h in holders] == [("admin", 2), ("demo", 6)]
     assert holders[0].paths == [
         "admin → Invoicing / Administrator → implies Invoicing / Invoicing → ACL account.move "
@@ -87,10 +89,20 @@ def test_who_can_unlink_account_move_with_paths(synced18: Synced) -> None:
 def test_who_can_through_a_global_acl_includes_portal_users(synced18: Synced) -> None:
     # The fixture's 18 global rows grant nothing; make one grant read, as a crafted case.
     synced18.db.execute("UPDATE ir_model_access SET perm_read = true WHERE id = 96")
-    holders = who_can(synced18.index(synced18.sync()), "res.users.settings", "read")
+    holders = who_can(synced18.index(synced18.sync()), "res.users.settings", "read").holders
     assert {h.login for h in holders} == {"admin", "demo", "portal"}
     portal = next(h for h in holders if h.login == "portal")
     assert portal.paths == ["portal → global ACL res.users.settings (res.users.settings: read)"]
+
+
+def test_who_can_pages_in_login_order(synced18: Synced) -> None:
+    index = synced18.index()
+    everyone = who_can(index, "res.partner", "read", include_inactive=True)
+    logins = [h.login for h in everyone.holders]
+    assert logins == sorted(logins, key=str.lower) and everyone.total == len(logins) == 7
+    page = who_can(index, "res.partner", "read", include_inactive=True, offset=2, limit=3)
+    assert page.total == 7 and [h.login for h in page.holders] == logins[2:5]
+    assert who_can(index, "res.partner", "read").total == 3  # active users only
 
 
 def test_who_can_errors(synced18: Synced) -> None:

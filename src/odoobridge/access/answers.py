@@ -18,7 +18,7 @@ from odoobridge.access.effective import (
     rules_for,
 )
 from odoobridge.errors import NotFound
-from odoobridge.sources.odoo_records import RuleRecord, UserRecord
+from odoobridge.sources.odoo_records import RuleRecord
 
 
 @dataclass(frozen=True)
@@ -36,55 +36,53 @@ class Holder:
         return asdict(self)
 
 
-def _paths_to_acls(
-    index: AccessIndex, user: UserRecord, acls: list[Any], perm: str
-) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    for acl in acls:
-        if acl.group_id is None:
-            path = GrantPath((), acl)
-        elif index.holds(user.odoo_id, acl.group_id):
-            path = GrantPath(index.path_to_group(user.odoo_id, acl.group_id), acl)
-        else:
-            continue
-        found.append((len(path.groups), path.render(index.snap, user, perm)))
-    return sorted(set(found))
+@dataclass(frozen=True)
+class WhoCan:
+    """A page of the users who hold a right, in login order, and how many hold it in all."""
+
+    model: str
+    operation: str
+    total: int
+    holders: list[Holder]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "operation": self.operation,
+            "total": self.total,
+            "holders": [h.as_dict() for h in self.holders],
+        }
 
 
 def who_can(
-    index: AccessIndex, model: str, perm: str, *, include_inactive: bool = False
-) -> list[Holder]:
-    """Every active user (or every user) who may ``perm`` on ``model``, by login."""
+    index: AccessIndex,
+    model: str,
+    perm: str,
+    *,
+    include_inactive: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+) -> WhoCan:
+    """The active users (or all users) who may ``perm`` on ``model``, by login; paths are built
+    for the requested page only."""
     check_perm(perm)
     snap = index.snap
-    acls = [a for a in index.acls_by_model.get(model, []) if acl_grants(a, perm)]
-    if not acls and not any(a.model == model for a in snap.acls):
+    if model not in index.acls_by_model and not any(a.model == model for a in snap.acls):
         raise NotFound(f"no access rights mention model {model!r} in {snap.environment.label}")
-    if any(a.group_id is None for a in acls):
-        candidates = set(snap.users)
-    else:
-        candidates = set()
-        for acl in acls:
-            if acl.group_id is not None:
-                candidates |= index.members.get(acl.group_id, set())
-    holders = []
-    for user_id in candidates:
-        user = snap.users.get(user_id)
-        if user is None or not (user.active or include_inactive):
+    holders_bits = index.right_bits.get((model, perm), 0)
+    if not include_inactive:
+        holders_bits &= index.active_bits
+    acls = [a for a in index.acls_by_model.get(model, []) if acl_grants(a, perm)]
+    page: list[Holder] = []
+    for position, user_id in enumerate(index.users_in(holders_bits)):
+        if position < offset:
             continue
-        paths = _paths_to_acls(index, user, acls, perm)
-        if paths:
-            holders.append(
-                Holder(
-                    user.odoo_id,
-                    user.login,
-                    user.name,
-                    user.email,
-                    user.share,
-                    [p for _, p in paths],
-                )
-            )
-    return sorted(holders, key=lambda h: h.login.lower())
+        if limit is not None and len(page) >= limit:
+            break
+        user = snap.users[user_id]
+        paths = index.paths(user, acls, perm)
+        page.append(Holder(user.odoo_id, user.login, user.name, user.email, user.share, paths))
+    return WhoCan(model, perm, holders_bits.bit_count(), page)
 
 
 @dataclass(frozen=True)
@@ -191,24 +189,22 @@ def user_access(index: AccessIndex, user_ref: str | int) -> UserAccess:
         applications=application_levels(index, user.odoo_id),
     )
     for group_id in sorted(index.effective.get(user.odoo_id, frozenset()), key=snap.group_name):
-        path = GrantPath(index.path_to_group(user.odoo_id, group_id))
         answer.groups.append(
             HeldGroup(
                 group_id=group_id,
                 name=snap.group_name(group_id),
                 xml_id=snap.xml_id("res.groups", group_id),
                 own=group_id in own,
-                path=path.render(snap, user),
+                path=index.group_path(user, group_id),
             )
         )
     for model in sorted(index.acls_by_model):
         acls = index.acls_by_model[model]
-        paths = {}
-        for perm in PERMS:
-            granting = [a for a in acls if acl_grants(a, perm)]
-            found = _paths_to_acls(index, user, granting, perm)
-            if found:
-                paths[perm] = [p for _, p in found]
+        paths = {
+            perm: index.paths(user, [a for a in acls if acl_grants(a, perm)], perm)
+            for perm in PERMS
+            if index.may(user.odoo_id, model, perm)
+        }
         if paths:
             answer.rights.append(ModelRights(model, acls[0].model_name, paths))
             answer.rules.extend(
@@ -279,7 +275,7 @@ def group_grants(index: AccessIndex, group_ref: str | int) -> GroupGrants:
         rule = snap.rules[rule_id]
         if rule.active and snap.rule_groups.get(rule_id, set()) & set(reach):
             answer.rules.append(_applied_rule(index, rule))
-    for user_id in sorted(index.members.get(gid, set()), key=lambda u: snap.users[u].login.lower()):
+    for user_id in index.members(gid):
         user = snap.users[user_id]
         answer.members.append(
             {
@@ -288,7 +284,7 @@ def group_grants(index: AccessIndex, group_ref: str | int) -> GroupGrants:
                 "active": user.active,
                 "share": user.share,
                 "own": gid in index.own_groups(user_id),
-                "path": GrantPath(index.path_to_group(user_id, gid)).render(snap, user),
+                "path": index.group_path(user, gid),
             }
         )
     return answer

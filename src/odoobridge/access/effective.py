@@ -7,11 +7,16 @@ group the user holds. The groups a user holds are the closure of their membershi
 ``res_groups_implied_rel``; Odoo 16–18 also store that closure, Odoo 19 stores only the direct
 memberships, so the closure is always computed here. The superuser (``__system__``, id 1)
 bypasses access rights in Odoo; it is reported like any other user, with its groups.
+
+The index keeps, for every group and every (model, operation), the set of users as a bitset over
+users in login order, so "who can X on M" is one lookup, the full users × rights matrix is a few
+thousand integers, and any page of holders comes out already sorted.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -23,6 +28,7 @@ from odoobridge.settings import Environment
 from odoobridge.sources.odoo_records import AclRecord, RuleRecord, UserRecord
 
 PERMS = ("read", "write", "create", "unlink")
+Right = tuple[str, str]  # (model, operation)
 
 
 def check_perm(perm: str) -> str:
@@ -52,6 +58,12 @@ class GrantPath:
 
     def render(self, snap: Snapshot, user: UserRecord | None, perm: str | None = None) -> str:
         parts = [user.login] if user is not None else []
+        parts.append(self.tail(snap, perm))
+        return " → ".join(p for p in parts if p)
+
+    def tail(self, snap: Snapshot, perm: str | None = None) -> str:
+        """The path without the user: "Sales / Administrator → implies … → ACL x (m: p)"."""
+        parts = []
         for position, group_id in enumerate(self.groups):
             name = snap.group_name(group_id)
             parts.append(name if position == 0 else f"implies {name}")
@@ -61,22 +73,53 @@ class GrantPath:
         return " → ".join(parts)
 
 
+def bits_of(bitset: int) -> Iterator[int]:
+    """The positions of the set bits, lowest first."""
+    while bitset:
+        low = bitset & -bitset
+        yield low.bit_length() - 1
+        bitset ^= low
+
+
 @dataclass
 class AccessIndex:
     """The closure and indexes of one snapshot; answers come from :mod:`access.answers`."""
 
     snap: Snapshot
     closure: dict[int, frozenset[int]] = field(default_factory=dict)
+    implied_by: dict[int, frozenset[int]] = field(default_factory=dict)  # inverse of closure
     effective: dict[int, frozenset[int]] = field(default_factory=dict)
-    members: dict[int, set[int]] = field(default_factory=dict)
+    order: list[int] = field(default_factory=list)  # user ids by login
+    position: dict[int, int] = field(default_factory=dict)  # user id → bit
+    group_bits: dict[int, int] = field(default_factory=dict)  # holders of each group
+    right_bits: dict[Right, int] = field(default_factory=dict)  # holders of each right
+    group_rights: dict[int, frozenset[Right]] = field(default_factory=dict)
+    global_rights: frozenset[Right] = frozenset()
+    active_bits: int = 0
+    internal_bits: int = 0  # active, not portal/public
     acls_by_model: dict[str, list[AclRecord]] = field(default_factory=dict)
     acls_by_group: dict[int | None, list[AclRecord]] = field(default_factory=dict)
     rules_by_model: dict[str, list[RuleRecord]] = field(default_factory=dict)
-    group_rights: dict[int, frozenset[tuple[str, str]]] = field(default_factory=dict)
-    global_rights: frozenset[tuple[str, str]] = frozenset()
     _chains: dict[int, dict[int, int]] = field(default_factory=dict)
+    _own: dict[int, list[int]] = field(default_factory=dict)
+    _tails: dict[tuple[tuple[int, ...], int | None, str | None], str] = field(default_factory=dict)
 
-    # -- the closure -------------------------------------------------------------------------------
+    # -- users as bits --------------------------------------------------------------------------
+    def users_in(self, bitset: int) -> Iterator[int]:
+        """User ids of a bitset, in login order."""
+        for bit in bits_of(bitset):
+            yield self.order[bit]
+
+    def members(self, group_id: int) -> list[int]:
+        return list(self.users_in(self.group_bits.get(group_id, 0)))
+
+    def holds(self, user_id: int, group_id: int) -> bool:
+        return group_id in self.effective.get(user_id, frozenset())
+
+    def may(self, user_id: int, model: str, perm: str) -> bool:
+        return bool(self.right_bits.get((model, perm), 0) >> self.position[user_id] & 1)
+
+    # -- paths ----------------------------------------------------------------------------------
     def chain(self, start: int, target: int) -> tuple[int, ...]:
         """The shortest implication chain ``start → … → target`` (``(start,)`` when equal)."""
         if start == target:
@@ -102,36 +145,59 @@ class AccessIndex:
     def own_groups(self, user_id: int) -> list[int]:
         """The user's memberships that no other of their memberships implies: what an admin
         assigned (Odoo 16–18 also store the implied ones, which this leaves out)."""
-        stored = self.snap.memberships.get(user_id, set())
-        implied_by_others: set[int] = set()
-        for group_id in stored:
-            implied_by_others |= self.closure.get(group_id, frozenset())
-        own = sorted(g for g in stored if g not in implied_by_others)
-        # A cycle of implications leaves no root: fall back to every stored group.
-        return own or sorted(stored)
+        own = self._own.get(user_id)
+        if own is None:
+            stored = self.snap.memberships.get(user_id, set())
+            empty: frozenset[int] = frozenset()
+            own = sorted(g for g in stored if self.implied_by.get(g, empty).isdisjoint(stored))
+            # A cycle of implications leaves no root: fall back to every stored group.
+            own = own or sorted(stored)
+            self._own[user_id] = own
+        return own
 
     def path_to_group(self, user_id: int, group_id: int) -> tuple[int, ...]:
         """The shortest chain from one of the user's own groups to ``group_id``."""
+        stored = self.snap.memberships.get(user_id, set())
+        empty: frozenset[int] = frozenset()
+        reaching = (self.implied_by.get(group_id, empty) | {group_id}) & stored
+        starts = [g for g in reaching if self.implied_by.get(g, empty).isdisjoint(stored)]
         best: tuple[int, ...] | None = None
-        for own in self.own_groups(user_id):
-            if own == group_id or group_id in self.closure.get(own, frozenset()):
-                candidate = self.chain(own, group_id)
-                if best is None or len(candidate) < len(best):
-                    best = candidate
+        for start in sorted(starts or reaching):  # a cycle leaves no root: any start will do
+            candidate = self.chain(start, group_id)
+            if best is None or len(candidate) < len(best):
+                best = candidate
         if best is None:
             raise KeyError(group_id)
         return best
 
-    def holds(self, user_id: int, group_id: int) -> bool:
-        return group_id in self.effective.get(user_id, frozenset())
+    def tail(self, groups: tuple[int, ...], acl: AclRecord | None, perm: str | None) -> str:
+        key = (groups, acl.odoo_id if acl else None, perm)
+        text = self._tails.get(key)
+        if text is None:
+            text = GrantPath(groups, acl).tail(self.snap, perm)
+            self._tails[key] = text
+        return text
+
+    def paths(self, user: UserRecord, acls: list[AclRecord], perm: str) -> list[str]:
+        """Every way the ACL rows grant ``perm`` to the user, shortest first."""
+        found: set[tuple[int, str]] = set()
+        for acl in acls:
+            if acl.group_id is None:
+                groups: tuple[int, ...] = ()
+            elif self.holds(user.odoo_id, acl.group_id):
+                groups = self.path_to_group(user.odoo_id, acl.group_id)
+            else:
+                continue
+            found.add((len(groups), f"{user.login} → {self.tail(groups, acl, perm)}"))
+        return [text for _, text in sorted(found)]
+
+    def group_path(self, user: UserRecord, group_id: int) -> str:
+        return f"{user.login} → {self.tail(self.path_to_group(user.odoo_id, group_id), None, None)}"
 
 
 def _closure(implied: dict[int, set[int]]) -> dict[int, frozenset[int]]:
     closure: dict[int, frozenset[int]] = {}
-
-    def visit(group_id: int) -> frozenset[int]:
-        if group_id in closure:
-            return closure[group_id]
+    for group_id in implied:
         seen: set[int] = set()
         stack = list(implied.get(group_id, ()))
         while stack:
@@ -141,42 +207,66 @@ def _closure(implied: dict[int, set[int]]) -> dict[int, frozenset[int]]:
             seen.add(current)
             stack.extend(implied.get(current, ()))
         closure[group_id] = frozenset(seen)
-        return closure[group_id]
-
-    for group_id in implied:
-        visit(group_id)
     return closure
 
 
+def _bitset(positions: list[int], size: int) -> int:
+    buffer = bytearray((size + 7) // 8)
+    for bit in positions:
+        buffer[bit >> 3] |= 1 << (bit & 7)
+    return int.from_bytes(buffer, "little")
+
+
 def build_index(snap: Snapshot) -> AccessIndex:
-    """Compute the closure, every user's effective groups, group members and ACL indexes."""
+    """Compute the closure, every user's effective groups and the users × rights matrix."""
     index = AccessIndex(snap=snap, closure=_closure(snap.implied))
+    inverse: defaultdict[int, set[int]] = defaultdict(set)
+    for group_id, reached in index.closure.items():
+        for implied in reached:
+            inverse[implied].add(group_id)
+    index.implied_by = {g: frozenset(by) for g, by in inverse.items()}
+    index.order = sorted(snap.users, key=lambda u: (snap.users[u].login.lower(), u))
+    index.position = {user_id: bit for bit, user_id in enumerate(index.order)}
+    size = len(index.order)
     empty: frozenset[int] = frozenset()
-    members: defaultdict[int, set[int]] = defaultdict(set)
+    holders: defaultdict[int, list[int]] = defaultdict(list)
     for user_id, stored in snap.memberships.items():
+        bit = index.position.get(user_id)
+        if bit is None:
+            continue  # memberships of a user Odoo deleted
         effective = set(stored)
         for group_id in stored:
             effective |= index.closure.get(group_id, empty)
         index.effective[user_id] = frozenset(effective)
         for group_id in effective:
-            members[group_id].add(user_id)
-    index.members = dict(members)
+            holders[group_id].append(bit)
+    index.group_bits = {g: _bitset(bits, size) for g, bits in holders.items()}
+    users = snap.users
+    index.active_bits = _bitset([b for b, u in enumerate(index.order) if users[u].active], size)
+    index.internal_bits = _bitset(
+        [b for b, u in enumerate(index.order) if users[u].active and not users[u].share], size
+    )
 
+    everyone = (1 << size) - 1
     by_model: defaultdict[str, list[AclRecord]] = defaultdict(list)
     by_group: defaultdict[int | None, list[AclRecord]] = defaultdict(list)
-    rights: defaultdict[int | None, set[tuple[str, str]]] = defaultdict(set)
+    rights: defaultdict[Right, int] = defaultdict(int)
+    per_group: defaultdict[int | None, set[Right]] = defaultdict(set)
     for acl in snap.acls:
         if not acl.active:
             continue
         by_model[acl.model].append(acl)
         by_group[acl.group_id].append(acl)
+        granted = everyone if acl.group_id is None else index.group_bits.get(acl.group_id, 0)
         for perm in PERMS:
             if acl_grants(acl, perm):
-                rights[acl.group_id].add((acl.model, perm))
+                rights[(acl.model, perm)] |= granted
+                per_group[acl.group_id].add((acl.model, perm))
     index.acls_by_model = dict(by_model)
     index.acls_by_group = dict(by_group)
-    index.global_rights = frozenset(rights.pop(None, set()))
-    index.group_rights = {g: frozenset(r) for g, r in rights.items() if g is not None}
+    index.right_bits = dict(rights)
+    index.global_rights = frozenset(per_group.pop(None, set()))
+    index.group_rights = {g: frozenset(r) for g, r in per_group.items() if g is not None}
 
     rules: defaultdict[str, list[RuleRecord]] = defaultdict(list)
     for rule in snap.rules.values():
@@ -186,10 +276,10 @@ def build_index(snap: Snapshot) -> AccessIndex:
     return index
 
 
-def rights_of(index: AccessIndex, user_id: int) -> set[tuple[str, str]]:
+def rights_of(index: AccessIndex, user_id: int) -> set[Right]:
     """Every (model, operation) the user may perform, by ACL alone."""
     held = set(index.global_rights)
-    empty: frozenset[tuple[str, str]] = frozenset()
+    empty: frozenset[Right] = frozenset()
     for group_id in index.effective.get(user_id, frozenset()):
         held |= index.group_rights.get(group_id, empty)
     return held

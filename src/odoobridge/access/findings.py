@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from odoobridge.access.consistency import missing_memberships
-from odoobridge.access.effective import PERMS, AccessIndex, GrantPath, acl_grants
+from odoobridge.access.effective import PERMS, AccessIndex, acl_grants
 from odoobridge.errors import ConfigError
 from odoobridge.settings import Settings
 from odoobridge.sources.odoo_records import UserRecord
@@ -96,8 +96,9 @@ def user_subject(user: UserRecord) -> dict[str, Any]:
 
 
 def active_users(index: AccessIndex, *, internal_only: bool = False) -> list[UserRecord]:
-    users = [u for u in index.snap.users.values() if u.active and not (internal_only and u.share)]
-    return sorted(users, key=lambda u: u.login.lower())
+    """Active users (or active internal users), by login."""
+    bits = index.internal_bits if internal_only else index.active_bits
+    return [index.snap.users[u] for u in index.users_in(bits)]
 
 
 ADMIN_LEVELS = (
@@ -113,10 +114,9 @@ def admin_access(index: AccessIndex) -> list[Finding]:
         group_id = snap.base_group(xml_id)
         if group_id is None:
             continue
-        for user in active_users(index):
-            if not index.holds(user.odoo_id, group_id):
-                continue
-            path = GrantPath(index.path_to_group(user.odoo_id, group_id)).render(snap, user)
+        for user_id in index.users_in(index.group_bits.get(group_id, 0) & index.active_bits):
+            user = snap.users[user_id]
+            path = index.group_path(user, group_id)
             found.append(
                 Finding(
                     id=finding_id("admin_access", snap.environment.value, user.odoo_id, xml_id),
@@ -134,26 +134,20 @@ def admin_access(index: AccessIndex) -> list[Finding]:
 
 
 def granting_paths(index: AccessIndex, user: UserRecord, model: str, perm: str) -> list[str]:
-    paths = []
-    for acl in index.acls_by_model.get(model, []):
-        if not acl_grants(acl, perm):
-            continue
-        if acl.group_id is None:
-            paths.append(GrantPath((), acl).render(index.snap, user, perm))
-        elif index.holds(user.odoo_id, acl.group_id):
-            chain = index.path_to_group(user.odoo_id, acl.group_id)
-            paths.append(GrantPath(chain, acl).render(index.snap, user, perm))
-    return sorted(set(paths))
+    acls = [a for a in index.acls_by_model.get(model, []) if acl_grants(a, perm)]
+    return index.paths(user, acls, perm)
 
 
 def sensitive_write(index: AccessIndex, models: frozenset[str]) -> list[Finding]:
     snap, found = index.snap, []
     for model in sorted(models):
-        for user in active_users(index):
-            by_perm = {p: granting_paths(index, user, model, p) for p in ("write", "unlink")}
-            perms = [p for p, paths in by_perm.items() if paths]
-            if not perms:
-                continue
+        writers = index.right_bits.get((model, "write"), 0) | index.right_bits.get(
+            (model, "unlink"), 0
+        )
+        for user_id in index.users_in(writers & index.active_bits):
+            user = snap.users[user_id]
+            perms = [p for p in ("write", "unlink") if index.may(user_id, model, p)]
+            evidence = [path for p in perms for path in granting_paths(index, user, model, p)]
             found.append(
                 Finding(
                     id=finding_id("sensitive_write", snap.environment.value, user.odoo_id, model),
@@ -162,7 +156,7 @@ def sensitive_write(index: AccessIndex, models: frozenset[str]) -> list[Finding]
                     environment=snap.environment.value,
                     title=f"{user.login} may {' and '.join(perms)} {model}",
                     subject={**user_subject(user), "model": model, "operations": perms},
-                    evidence=[path for p in perms for path in by_perm[p]],
+                    evidence=evidence,
                     fix=f"keep {' and '.join(perms)} on {model} for those whose role needs it: "
                     "remove the granting group or narrow its ACL row",
                 )
@@ -220,8 +214,7 @@ def dormant_users(
 def empty_groups(index: AccessIndex) -> list[Finding]:
     snap, found = index.snap, []
     for group_id in sorted(snap.groups, key=snap.group_name):
-        holders = [u for u in index.members.get(group_id, ()) if snap.users[u].active]
-        if holders:
+        if index.group_bits.get(group_id, 0) & index.active_bits:
             continue
         grants = len(index.acls_by_group.get(group_id, []))
         found.append(

@@ -8,12 +8,12 @@ Every table carries ``environment`` (PREPROD/PROD), ``first_seen_run_id`` and
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Boolean, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from odoobridge.store.base import Base, TemporalFact, UTCDateTime
+from odoobridge.store.base import Base, TemporalFact, UTCDateTime, utcnow
 
 
 def _indexes(table: str, *key: str) -> tuple[Index, ...]:
@@ -167,6 +167,38 @@ class OdooXmlId(TemporalFact, Base):
     res_id: Mapped[int] = mapped_column(Integer, nullable=False)
     module: Mapped[str] = mapped_column(String, nullable=False)
     name: Mapped[str] = mapped_column(String, nullable=False)
+
+
+class ComparisonResult(Base):
+    """One Merge & Compare: the Odoo run and the Entra run compared, and what did not line up.
+    Append-only; the latest per pair of runs is the answer."""
+
+    __tablename__ = "comparison_results"
+    __table_args__ = (
+        Index("ix_comparison_results_runs", "environment", "odoo_run_id", "azure_run_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    environment: Mapped[str] = mapped_column(String(16), nullable=False)
+    odoo_run_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    azure_run_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+
+    def as_dict(self, *, with_items: bool = True) -> dict[str, Any]:
+        shown: dict[str, Any] = {
+            "id": self.id,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+            "environment": self.environment,
+            "odoo_run_id": self.odoo_run_id,
+            "azure_run_id": self.azure_run_id,
+            "summary": self.summary,
+        }
+        if with_items:
+            shown["items"] = self.items
+        return shown
 
 
 def _table(model: type[Base]) -> Table:

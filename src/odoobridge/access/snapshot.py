@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from odoobridge.access.state import read_entity, resolve_run
+from odoobridge.access.state import read_entity, read_pairs, resolve_run
 from odoobridge.errors import NotFound
 from odoobridge.settings import Environment
 from odoobridge.sources.odoo_records import (
@@ -157,8 +157,8 @@ def load_snapshot(session: Session, environment: Environment, run_id: int) -> Sn
     snap.privileges = {p.odoo_id: p for p in read("privileges")}
     snap.companies = {c.odoo_id: c for c in read("companies")}
     memberships: defaultdict[int, set[int]] = defaultdict(set)
-    for m in read("memberships"):
-        memberships[m.user_id].add(m.group_id)
+    for user_id, group_id in read_pairs(session, "memberships", environment, run.id):
+        memberships[user_id].add(group_id)
     snap.memberships = dict(memberships)
     implied: defaultdict[int, set[int]] = defaultdict(set)
     for i in read("implications"):
@@ -171,8 +171,8 @@ def load_snapshot(session: Session, environment: Environment, run_id: int) -> Sn
         rule_groups[rg.rule_id].add(rg.group_id)
     snap.rule_groups = dict(rule_groups)
     companies: defaultdict[int, set[int]] = defaultdict(set)
-    for uc in read("user_companies"):
-        companies[uc.user_id].add(uc.company_id)
+    for user_id, company_id in read_pairs(session, "user_companies", environment, run.id):
+        companies[user_id].add(company_id)
     snap.user_companies = dict(companies)
     snap.last_login = {login.user_id: login.last_login for login in read("logins")}
     snap.employees = {e.user_id: e for e in read("employees") if e.user_id is not None}

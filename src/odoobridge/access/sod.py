@@ -10,10 +10,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from odoobridge.access.effective import AccessIndex, GrantPath
+from odoobridge.access.effective import AccessIndex
 from odoobridge.access.findings import (
     Finding,
-    active_users,
     finding_id,
     granting_paths,
     user_subject,
@@ -81,19 +80,29 @@ def _load(path: Path) -> tuple[Rule, ...]:
         raise ConfigError(f"{where} are malformed: {field}: {error['msg']}") from None
 
 
-def _duty_paths(index: AccessIndex, duty: Duty, user_id: int) -> list[str] | None:
-    """The paths by which the user holds the duty; None when the group is unknown here."""
-    snap = index.snap
-    user = snap.users[user_id]
+def _duty_group(index: AccessIndex, duty: Duty) -> int | None:
+    for ref in duty.group or []:
+        group_id = index.snap.group_by_ref(ref)
+        if group_id is not None:
+            return group_id
+    return None
+
+
+def _duty_holders(index: AccessIndex, duty: Duty) -> int:
+    """The users holding the duty, as a bitset (none when its group is unknown here)."""
+    if duty.right is not None:
+        return index.right_bits.get((duty.right.model, duty.right.operation), 0)
+    group_id = _duty_group(index, duty)
+    return 0 if group_id is None else index.group_bits.get(group_id, 0)
+
+
+def _duty_paths(index: AccessIndex, duty: Duty, user_id: int) -> list[str]:
+    user = index.snap.users[user_id]
     if duty.right is not None:
         return granting_paths(index, user, duty.right.model, duty.right.operation)
-    for ref in duty.group or []:
-        group_id = snap.group_by_ref(ref)
-        if group_id is not None:
-            if not index.holds(user_id, group_id):
-                return []
-            return [GrantPath(index.path_to_group(user_id, group_id)).render(snap, user)]
-    return None
+    group_id = _duty_group(index, duty)
+    assert group_id is not None
+    return [index.group_path(user, group_id)]
 
 
 def unresolved(index: AccessIndex, rules: tuple[Rule, ...]) -> list[str]:
@@ -110,11 +119,9 @@ def unresolved(index: AccessIndex, rules: tuple[Rule, ...]) -> list[str]:
 def sod_conflicts(index: AccessIndex, rules: tuple[Rule, ...]) -> list[Finding]:
     snap, found = index.snap, []
     for rule in rules:
-        for user in active_users(index, internal_only=True):
-            first = _duty_paths(index, rule.first, user.odoo_id)
-            second = _duty_paths(index, rule.second, user.odoo_id)
-            if not first or not second:
-                continue
+        both = _duty_holders(index, rule.first) & _duty_holders(index, rule.second)
+        for user_id in index.users_in(both & index.internal_bits):
+            user = snap.users[user_id]
             found.append(
                 Finding(
                     id=finding_id("sod_conflict", snap.environment.value, rule.id, user.odoo_id),
@@ -123,7 +130,10 @@ def sod_conflicts(index: AccessIndex, rules: tuple[Rule, ...]) -> list[Finding]:
                     environment=snap.environment.value,
                     title=f"{user.login} may {rule.first.label} and {rule.second.label}",
                     subject={**user_subject(user), "rule": rule.id},
-                    evidence=[*first, *second],
+                    evidence=[
+                        *_duty_paths(index, rule.first, user_id),
+                        *_duty_paths(index, rule.second, user_id),
+                    ],
                     fix=rule.fix,
                 )
             )

@@ -48,6 +48,17 @@ def read_entity(session: Session, entity: str, environment: Environment, run_id:
     return [spec.record(*row) for row in session.execute(query)]
 
 
+def read_pairs(
+    session: Session, entity: str, environment: Environment, run_id: int
+) -> list[tuple[int, int]]:
+    """The key pairs of a link entity (memberships …) alive at ``run_id``, unordered: the fast
+    path for the largest tables."""
+    spec = ENTITY_BY_NAME[entity]
+    table = table_of(entity)
+    query = state_at(table, spec.key, environment.value, run_id)
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
 def read_state(session: Session, environment: Environment, run_id: int) -> dict[str, list[Any]]:
     return {spec.name: read_entity(session, spec.name, environment, run_id) for spec in ENTITIES}
 

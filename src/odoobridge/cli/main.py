@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from odoobridge.cli import admin, check, config, db, demo, directory, serve, sync
+from odoobridge.cli import access, admin, check, config, db, demo, directory, serve, sync
 from odoobridge.cli.state import CliState
 from odoobridge.errors import AppError
 
@@ -52,6 +52,7 @@ demo.register(app)
 serve.register(app)
 admin.register(app)
 directory.register(app)
+access.register(app)
 
 
 def main() -> None:

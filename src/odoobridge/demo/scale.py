@@ -119,8 +119,15 @@ def _generate(cur: psycopg.Cursor[Any], sizes: ScaleSizes) -> None:
     a0 = _scalar(cur, "SELECT max(id) FROM ir_model_access")
     r0 = _scalar(cur, "SELECT max(id) FROM ir_rule")
     admin_partner = _scalar(cur, "SELECT partner_id FROM res_users WHERE id = 2")
-    models = _ints(_scalar(cur, "SELECT array_agg(id ORDER BY id) FROM ir_model"))
-    n_models = _scalar(cur, "SELECT count(*) FROM ir_model")
+    # Generated roles grant business models, as real ones do: not Odoo's technical and security
+    # models (ir.*, res.users, res.groups, res.company, ir.config_parameter) nor the ledger.
+    business = (
+        "FROM ir_model WHERE model NOT LIKE 'ir.%' AND model NOT LIKE 'res.users%' "
+        "AND model NOT LIKE 'res.groups%' AND model NOT LIKE 'res.company%' "
+        "AND model NOT LIKE 'account.%' AND model NOT LIKE 'base.%'"
+    )
+    models = _ints(_scalar(cur, f"SELECT array_agg(id ORDER BY id) {business}"))
+    n_models = _scalar(cur, f"SELECT count(*) {business}")
     owner_table = "res_groups_privilege" if has_privilege else "ir_module_category"
     owners = _scalar(cur, f"SELECT array_agg(id ORDER BY id) FROM {owner_table}")
     owner_column = "privilege_id" if has_privilege else "category_id"
