@@ -9,7 +9,7 @@ what to do, with the password never shown.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,10 +125,8 @@ def connect(target: OdooDbTarget, *, autocommit: bool = False) -> Iterator[psyco
 
 
 def _rollback(conn: psycopg.Connection[Any]) -> None:
-    try:
+    with suppress(psycopg.Error):  # a connection that is gone was rolled back by the server
         conn.rollback()
-    except psycopg.Error:
-        pass  # the connection is gone: the server rolled back
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from odoobridge.cli import check, config, db, demo, sync
+from odoobridge.cli import bi, check, config, db, demo, sync
 from odoobridge.cli.state import CliState
 from odoobridge.errors import AppError
 
@@ -48,6 +48,7 @@ db.register(app)
 config.register(app)
 check.register(app)
 demo.register(app)
+bi.register(app)
 
 
 def main() -> None:
