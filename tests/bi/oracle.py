@@ -221,7 +221,7 @@ def employee_headcount(db: pg.OdooDatabase) -> set[Row]:
             departments.get(department) or "No department",
             len(items),
             sum(1 for e in items if e[2] is not None),
-        )  # fmt: skip
+        )
         for (company, department), items in groups.items()
     }
 

@@ -69,7 +69,7 @@ def test_real_figures_of_the_odoo18_fixture(installed18: pg.OdooDatabase) -> Non
 def test_quantities_are_converted_to_the_products_unit(installed18: pg.OdooDatabase) -> None:
     """A line sold in Dozens counts 12 units of a product kept in Units."""
     db = installed18
-    ((line, order, product, qty),) = db.execute(
+    ((line, _order, product, qty),) = db.execute(
         "SELECT l.id, l.order_id, l.product_id, l.product_uom_qty FROM sale_order_line l "
         "JOIN sale_order o ON o.id = l.order_id JOIN product_product p ON p.id = l.product_id "
         "JOIN product_template t ON t.id = p.product_tmpl_id JOIN uom_uom u ON u.id = t.uom_id "
