@@ -130,7 +130,7 @@ def test_the_stub_checks_the_documented_payload(superset: FakeSuperset) -> None:
 def test_unreachable_superset_and_a_non_superset_answer() -> None:
     port = pg.free_port()
     client = SupersetClient(f"http://127.0.0.1:{port}", "svc", SecretStr("pw-Secret-99"))
-    with pytest.raises(SupersetConnectError, match="cannot reach Superset at http://127.0.0.1"):
+    with pytest.raises(SupersetConnectError, match=r"cannot reach Superset at http://127\.0\.0\.1"):
         client.login()
 
     def html(request: httpx.Request) -> httpx.Response:
