@@ -2,6 +2,9 @@
 
     AppError                    base: ``status`` (HTTP) and ``exit_code`` (CLI)
     ├── ConfigError             a setting is missing or malformed (400)
+    ├── Unauthorized            not signed in, or a bad API key / password (401)
+    ├── Forbidden               signed in, but the role or scope does not allow it (403)
+    ├── TooManyRequests         a rate limit (e.g. sign-in throttling) was hit (429)
     ├── NotFound                a run, user, group … does not exist (404)
     ├── Conflict                the request clashes with the current state (409)
     │   └── RunAlreadyRunning   a sync of the same type and environment is running
@@ -28,6 +31,22 @@ class AppError(Exception):
 
 class ConfigError(AppError):
     status = 400
+
+
+class Unauthorized(AppError):
+    status = 401
+
+
+class Forbidden(AppError):
+    status = 403
+
+
+class TooManyRequests(AppError):
+    status = 429
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFound(AppError):

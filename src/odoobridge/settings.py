@@ -113,6 +113,56 @@ class Settings(BaseSettings):
         description="Seconds without a heartbeat after which a running sync counts as abandoned.",
     )
 
+    # --- web application (issue 5) ------------------------------------------------------------
+    secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_SECRET_KEY"),
+        description="Signs session cookies: 32+ random characters (python -c "
+        "'import secrets; print(secrets.token_urlsafe(48))'). Required outside development.",
+    )
+    development: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("ODOOBRIDGE_DEVELOPMENT"),
+        description="Development mode: a missing secret key is replaced by a random one.",
+    )
+    session_minutes: int = Field(
+        default=480,
+        ge=5,
+        le=60 * 24 * 30,
+        validation_alias=AliasChoices("ODOOBRIDGE_SESSION_MINUTES"),
+        description="How long a sign-in lasts.",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("ODOOBRIDGE_COOKIE_SECURE"),
+        description="Send the session cookie over HTTPS only (set it behind a TLS proxy).",
+    )
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("ODOOBRIDGE_HOST"))
+    port: int = Field(
+        default=3200, ge=1, le=65535, validation_alias=AliasChoices("ODOOBRIDGE_PORT")
+    )
+    stale_hours: float = Field(
+        default=24.0,
+        gt=0,
+        validation_alias=AliasChoices("ODOOBRIDGE_STALE_HOURS"),
+        description="A source whose last successful sync is older than this shows as stale.",
+    )
+    schedule: str = Field(
+        default="",
+        validation_alias=AliasChoices("ODOOBRIDGE_SCHEDULE"),
+        description="Scheduled syncs run by `serve`: 'odoo_postgres:PREPROD=0 2 * * *; …'.",
+    )
+    login_throttle: str = Field(
+        default="5/minute",
+        validation_alias=AliasChoices("ODOOBRIDGE_LOGIN_THROTTLE"),
+        description="Failed sign-ins allowed per account and address (limits syntax).",
+    )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDIS_URL"),
+        description="Optional: share sign-in throttling across processes through Redis.",
+    )
+
     # --- BI: analytics views, read-only role, Superset --------------------------------------
     bi_admin_dsn: SecretStr | None = Field(
         default=None,
@@ -170,6 +220,15 @@ class Settings(BaseSettings):
     def _parse_environment(cls, value: object) -> object:
         return Environment.parse(value) if isinstance(value, str) else value
 
+    @field_validator("login_throttle")
+    @classmethod
+    def _check_login_throttle(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("use a rate such as 5/minute or 20 per hour") from None
     @field_validator("bi_rls_mode")
     @classmethod
     def _check_rls_mode(cls, value: str) -> str:
@@ -197,6 +256,24 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{self.data_dir / 'odoobridge.sqlite'}"
+
+    def session_secret(self) -> str:
+        """The key that signs session cookies; refuses a missing or placeholder key outside
+        development (where a random per-process key stands in)."""
+        from odoobridge.errors import ConfigError
+
+        raw = self.secret_key.get_secret_value().strip() if self.secret_key else ""
+        placeholder = not raw or any(
+            word in raw.lower() for word in ("change_me", "changeme", "placeholder", "example")
+        )
+        if placeholder or len(raw) < 32:
+            if self.development:
+                return _development_secret()
+            raise ConfigError(
+                "ODOOBRIDGE_SECRET_KEY must be set to 32 or more random characters (not a "
+                "placeholder): python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return raw
 
     def odoo_dsn(self, environment: Environment) -> SecretStr | None:
         return self.odoo_prod_dsn if environment is Environment.PROD else self.odoo_preprod_dsn
@@ -233,6 +310,13 @@ class Settings(BaseSettings):
             else:
                 shown[str(key)] = str(value)
         return shown
+
+
+@lru_cache(maxsize=1)
+def _development_secret() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(48)
 
 
 @lru_cache(maxsize=1)

@@ -160,6 +160,15 @@ class OdooEmployee(TemporalFact, Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
 
+class OdooXmlId(TemporalFact, Base):
+    __tablename__ = "odoo_xml_ids"
+    __table_args__ = _indexes(__tablename__, "model", "res_id")
+    model: Mapped[str] = mapped_column(String, nullable=False)
+    res_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    module: Mapped[str] = mapped_column(String, nullable=False)
+    name: Mapped[str] = mapped_column(String, nullable=False)
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -178,4 +187,5 @@ FACT_TABLES: dict[str, Table] = {
     "rules": _table(OdooRule),
     "rule_groups": _table(OdooRuleGroup),
     "employees": _table(OdooEmployee),
+    "xml_ids": _table(OdooXmlId),
 }

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from odoobridge.cli import bi, check, config, db, demo, sync
+from odoobridge.cli import admin, bi, check, config, db, demo, serve, sync
 from odoobridge.cli.state import CliState
 from odoobridge.errors import AppError
 
@@ -41,6 +41,7 @@ app = typer.Typer(
 @app.callback()
 def _root(ctx: typer.Context) -> None:
     ctx.obj = CliState()
+    ctx.call_on_close(ctx.obj.close)
 
 
 sync.register(app)
@@ -48,6 +49,8 @@ db.register(app)
 config.register(app)
 check.register(app)
 demo.register(app)
+serve.register(app)
+admin.register(app)
 bi.register(app)
 
 

@@ -42,5 +42,11 @@ class CliState:
             self._store = Store(self.settings().store_url)
         return self._store
 
+    def close(self) -> None:
+        """Release the store's connections (called when the command ends)."""
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
+
     def secrets(self) -> list[str]:
         return self._settings.secret_values() if self._settings is not None else []

@@ -1,6 +1,7 @@
 """Imports every domain's tables so that ``metadata`` knows them all (for Alembic and tests)."""
 
 from odoobridge.access import models as _access_models  # noqa: F401
+from odoobridge.auth import models as _auth_models  # noqa: F401
 from odoobridge.bi import models as _bi_models  # noqa: F401
 from odoobridge.store.base import Base
 from odoobridge.sync import models as _sync_models  # noqa: F401

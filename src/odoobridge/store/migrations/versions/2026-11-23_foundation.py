@@ -105,6 +105,25 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "odoo_xml_ids",
+        sa.Column("model", sa.String(), nullable=False),
+        sa.Column("res_id", sa.Integer(), nullable=False),
+        sa.Column("module", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("environment", sa.String(length=16), nullable=False),
+        sa.Column("first_seen_run_id", sa.Integer(), nullable=False),
+        sa.Column("last_seen_run_id", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_xml_ids")),
+    )
+    with op.batch_alter_table("odoo_xml_ids", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_odoo_xml_ids_version",
+            ["environment", "model", "res_id", "first_seen_run_id"],
+            unique=True,
+        )
+
+    op.create_table(
         "odoo_groups",
         sa.Column("odoo_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
@@ -298,6 +317,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("odoo_xml_ids", schema=None) as batch_op:
+        batch_op.drop_index("uq_odoo_xml_ids_version")
+    op.drop_table("odoo_xml_ids")
 
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_type_env_status")

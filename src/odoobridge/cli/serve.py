@@ -1,0 +1,44 @@
+"""``odoobridge serve``: the web application under uvicorn (default http://127.0.0.1:3200)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from odoobridge.cli.state import CliState
+from odoobridge.logs import get_logger, kv
+
+log = get_logger(__name__)
+
+
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Default: ODOOBRIDGE_HOST (127.0.0.1).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Default: ODOOBRIDGE_PORT (3200).")
+    ] = None,
+) -> None:
+    """Serve the web application and its API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from odoobridge.web.app import create_app
+
+    state: CliState = ctx.obj
+    settings = state.settings()
+    app = create_app(settings, state.store())
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    log.info("serving", extra=kv(url=f"http://{bind_host}:{bind_port}"))
+    uvicorn.run(
+        app,
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)

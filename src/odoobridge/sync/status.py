@@ -1,0 +1,112 @@
+"""Where each data source stands, for the dashboard and ``GET /api/sync/status``.
+
+A source is one sync type in one environment (``odoo_postgres`` in PREPROD …). Its status is
+one of: ``not_configured`` (no connection setting), ``syncing`` (a run is going), ``error`` (the
+latest run failed), ``needs_refresh`` (never synced, or the last success is older than
+``ODOOBRIDGE_STALE_HOURS``), ``warning`` (the last success skipped something), ``connected``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from odoobridge.settings import Environment, Settings
+from odoobridge.store.base import utcnow
+from odoobridge.sync.models import RunStatus, SyncRun
+from odoobridge.sync.runs import latest_success
+
+
+@dataclass(frozen=True)
+class DataSource:
+    sync_type: str
+    environment: str | None
+    label: str
+    configured: Callable[[Settings], bool]
+    setting: str  # what to set when it is not configured
+
+
+def _odoo_configured(environment: Environment) -> Callable[[Settings], bool]:
+    def check(settings: Settings) -> bool:
+        if settings.allow_sync_mocks and settings.odoo_sync_mock_file is not None:
+            return True
+        dsn = settings.odoo_dsn(environment)
+        return dsn is not None and bool(dsn.get_secret_value().strip())
+
+    return check
+
+
+SOURCES: list[DataSource] = [
+    DataSource(
+        "odoo_postgres",
+        env.value,
+        env.label,
+        _odoo_configured(env),
+        Settings.odoo_dsn_setting(env),
+    )
+    for env in Environment
+]
+
+
+def _latest(session: Session, source: DataSource) -> SyncRun | None:
+    query = select(SyncRun).where(SyncRun.sync_type == source.sync_type)
+    if source.environment is None:
+        query = query.where(SyncRun.environment.is_(None))
+    else:
+        query = query.where(SyncRun.environment == source.environment)
+    return session.scalars(query.order_by(SyncRun.id.desc()).limit(1)).first()
+
+
+def source_status(session: Session, settings: Settings, source: DataSource) -> dict[str, Any]:
+    latest = _latest(session, source)
+    success = latest_success(session, source.sync_type, source.environment)
+    stale_after = timedelta(hours=settings.stale_hours)
+    stale = success is None or (
+        success.completed_at is not None and utcnow() - success.completed_at > stale_after
+    )
+    skipped = dict(success.stats.get("skipped") or {}) if success is not None else {}
+    if latest is not None and latest.status == RunStatus.RUNNING:
+        status = "syncing"
+    elif not source.configured(settings):
+        status = "not_configured"
+    elif latest is not None and latest.status == RunStatus.FAILED:
+        status = "error"
+    elif stale:
+        status = "needs_refresh"
+    elif skipped:
+        status = "warning"
+    else:
+        status = "connected"
+    counts = {
+        name: value["count"]
+        for name, value in (success.stats.items() if success is not None else [])
+        if isinstance(value, dict) and "count" in value
+    }
+    return {
+        "sync_type": source.sync_type,
+        "environment": source.environment,
+        "label": source.label,
+        "status": status,
+        "configured": source.configured(settings),
+        "setting": source.setting,
+        "stale": stale and success is not None,
+        "last_success": success.as_dict() if success is not None else None,
+        "latest": latest.as_dict() if latest is not None else None,
+        "counts": counts,
+        "skipped": skipped,
+    }
+
+
+def all_statuses(
+    session: Session, settings: Settings, sync_type: str | None = None
+) -> list[dict[str, Any]]:
+    return [
+        source_status(session, settings, s)
+        for s in SOURCES
+        if sync_type is None or s.sync_type == sync_type
+    ]

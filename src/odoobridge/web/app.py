@@ -1,0 +1,176 @@
+"""The FastAPI application: ``create_app(settings, store)``.
+
+One place turns errors into answers: an :class:`~odoobridge.errors.AppError` becomes
+``{"detail": message}`` with its status (pages get an error page, or the sign-in page when not
+signed in); a validation error becomes 422 naming the field. The OpenAPI page at ``/docs`` is
+served from the installed packages (no CDN), as is plotly's JS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import odoobridge
+from odoobridge.errors import AppError, TooManyRequests, Unauthorized
+from odoobridge.redact import redact
+from odoobridge.settings import Settings
+from odoobridge.store.engine import Store
+from odoobridge.web import health, vendor
+from odoobridge.web.deps import public
+from odoobridge.web.render import STATIC_DIR, make_templates, render
+from odoobridge.web.throttle import LoginThrottle
+
+SESSION_COOKIE = "odoobridge_session"
+
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+        b"form-action 'self'",
+    ),
+]
+
+
+class SecurityHeaders:
+    """Adds the headers that keep pages from being framed, sniffed or fed foreign scripts."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def wants_page(request: Request) -> bool:
+    """Errors on pages render as pages; everything under /api (and the docs) answers JSON."""
+    path = request.url.path
+    return not path.startswith(("/api/", "/openapi.json", "/healthz", "/readyz", "/static/"))
+
+
+def _error_response(request: Request, status: int, message: str) -> Response:
+    secrets = request.app.state.settings.secret_values()
+    message = redact(message, secrets)
+    if not wants_page(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    if status == 401 and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    return render(request, "error.html", {"status": status, "message": message},
+                  status_code=status)  # fmt: skip
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    response = _error_response(request, exc.status, exc.message)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthorized) and not wants_page(request):
+        response.headers["WWW-Authenticate"] = 'ApiKey header="X-API-Key"'
+    return response
+
+
+def describe_validation(exc: RequestValidationError) -> str:
+    """``environment: Field required; limit: Input should be less than or equal to 500``."""
+    parts: list[str] = []
+    for error in exc.errors():
+        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(location) or "request body"
+        parts.append(f"{field}: {error.get('msg', 'is invalid')}")
+    return "; ".join(parts)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return _error_response(request, 422, describe_validation(exc))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    response = _error_response(request, exc.status_code, str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _docs_router() -> Any:
+    from fastapi import APIRouter
+
+    router = APIRouter(dependencies=[Depends(public)], include_in_schema=False)
+
+    @router.get("/docs")
+    def docs(request: Request) -> HTMLResponse:
+        templates: Jinja2Templates = request.app.state.templates
+        return templates.TemplateResponse(request, "docs.html", {"title": request.app.title})
+
+    return router
+
+
+def create_app(settings: Settings, store: Store) -> FastAPI:
+    """The whole application on ``store``; refuses a placeholder secret outside development."""
+    secret = settings.session_secret()
+    app = FastAPI(
+        title="OdooBridge",
+        version=odoobridge.__version__,
+        description="Odoo's security model, Microsoft Entra and access reviews.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.templates = make_templates()
+    app.state.throttle = LoginThrottle(settings)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_minutes * 60,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.mount("/static/app", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health.router)
+    app.include_router(vendor.router)
+    app.include_router(_docs_router())
+    mount_domains(app)
+    return app
+
+
+def mount_domains(app: FastAPI) -> None:
+    """Each domain's JSON API and pages (one line per router)."""
+    from odoobridge.auth import api as auth_api
+    from odoobridge.auth import pages as auth_pages
+    from odoobridge.web import dashboard
+
+    app.include_router(dashboard.router)
+    app.include_router(auth_pages.router)
+    app.include_router(auth_api.router)

@@ -1,0 +1,55 @@
+"""Sign-in throttling with the ``limits`` library: failed attempts per (account, address) at
+``ODOOBRIDGE_LOGIN_THROTTLE``, and four times that per address alone (password spraying). Counts
+live in memory, or in Redis when ``REDIS_URL`` is set so every process shares them."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from odoobridge.errors import ConfigError, TooManyRequests
+from odoobridge.settings import Settings
+
+
+def _storage(settings: Settings) -> Storage:
+    url = "memory://"
+    if settings.redis_url is not None:
+        url = settings.redis_url.get_secret_value()
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError("REDIS_URL must look like redis://host:6379/0")
+    storage = storage_from_string(url)
+    assert isinstance(storage, Storage)  # the synchronous kind, for these schemes
+    return storage
+
+
+class LoginThrottle:
+    def __init__(self, settings: Settings) -> None:
+        self.per_account: RateLimitItem = parse(settings.login_throttle)
+        self.per_address: RateLimitItem = type(self.per_account)(
+            self.per_account.amount * 4, self.per_account.multiples, "sign-in-address"
+        )
+        self.limiter = MovingWindowRateLimiter(_storage(settings))
+
+    def check(self, email: str, address: str) -> None:
+        """Refuse (429) when too many sign-ins failed lately for this account or address."""
+        pairs = ((self.per_account, ("account", email.lower(), address)),
+                 (self.per_address, ("address", address)))  # fmt: skip
+        for item, keys in pairs:
+            if not self.limiter.test(item, *keys):
+                reset_at, _remaining = self.limiter.get_window_stats(item, *keys)
+                wait = max(1, math.ceil(reset_at - time.time()))
+                raise TooManyRequests(
+                    f"too many failed sign-ins: wait {wait} seconds and try again",
+                    retry_after=wait,
+                )
+
+    def failed(self, email: str, address: str) -> None:
+        self.limiter.hit(self.per_account, "account", email.lower(), address)
+        self.limiter.hit(self.per_address, "address", address)
+
+    def reset(self) -> None:
+        self.limiter.storage.reset()
