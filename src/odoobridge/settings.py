@@ -229,6 +229,8 @@ class Settings(BaseSettings):
             parse(value)
         except ValueError:
             raise ValueError("use a rate such as 5/minute or 20 per hour") from None
+        return value
+
     @field_validator("bi_rls_mode")
     @classmethod
     def _check_rls_mode(cls, value: str) -> str:
