@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from odoobridge.bi.access import normalise_email
 from odoobridge.bi.models import GuestTokenAudit
 from odoobridge.bi.rls import user_filter
-from odoobridge.errors import AppError, ConfigError
+from odoobridge.errors import ConfigError, Forbidden
 from odoobridge.settings import Settings
 from odoobridge.sources.superset import GuestUser, RlsRule, SupersetClient
 from odoobridge.store.base import utcnow
@@ -27,7 +27,7 @@ from odoobridge.store.base import utcnow
 _DASHBOARD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-class BiAccessDenied(AppError):
+class BiAccessDenied(Forbidden):
     status = 403
 
 
