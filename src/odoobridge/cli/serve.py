@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from odoobridge.cli.state import CliState
-from odoobridge.logs import get_logger, kv
+from odoobridge.logs import configure_logging, get_logger, kv
 
 log = get_logger(__name__)
 
@@ -26,6 +26,8 @@ def serve_command(
 
     state: CliState = ctx.obj
     settings = state.settings()
+    # A server logs at ODOOBRIDGE_LOG_LEVEL (INFO unless set), not the terminal's WARNING.
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     app = create_app(settings, state.store())
     bind_host = host or settings.host
     bind_port = port or settings.port
