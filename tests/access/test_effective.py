@@ -96,7 +96,7 @@ def test_who_can_through_a_global_acl_includes_portal_users(synced18: Synced) ->
 def test_who_can_errors(synced18: Synced) -> None:
     with pytest.raises(ConfigError, match="unknown operation 'delete'"):
         who_can(synced18.index(), "crm.lead", "delete")
-    with pytest.raises(NotFound, match="no access rights mention model 'crm.leads'"):
+    with pytest.raises(NotFound, match=r"no access rights mention model 'crm\.leads'"):
         who_can(synced18.index(), "crm.leads", "read")
 
 
@@ -212,7 +212,9 @@ def test_membership_consistency_is_silent_on_odoo19(make_synced: Callable[[int],
 
 def test_any_past_run_can_be_asked(synced18: Synced) -> None:
     first = synced18.index().snap.run_id
-    synced18.db.execute("INSERT INTO res_groups_users_rel (gid, uid) VALUES (39, 6)")  # Inventory admin
+    synced18.db.execute(
+        "INSERT INTO res_groups_users_rel (gid, uid) VALUES (39, 6)"
+    )  # Inventory admin
     second = synced18.sync()
     assert synced18.index(second).holds(6, 39)
     assert not synced18.index(first).holds(6, 39)
