@@ -259,6 +259,54 @@ class Settings(BaseSettings):
         description="Optional: share sign-in throttling across processes through Redis.",
     )
 
+    # --- BI: analytics views, read-only role, Superset --------------------------------------
+    bi_admin_dsn: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_BI_ADMIN_DSN"),
+        description="Odoo's database with a login that may create the analytics schema.",
+    )
+    bi_read_dsn: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_BI_READ_DSN"),
+        description="Odoo's database with the read-only BI login (the charts page reads it).",
+    )
+    bi_readonly_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_BI_READONLY_PASSWORD"),
+        description="Password given to the read-only role when `bi grant` creates it.",
+    )
+    bi_statement_timeout: int = Field(
+        default=30, ge=1, validation_alias=AliasChoices("ODOOBRIDGE_BI_STATEMENT_TIMEOUT")
+    )
+    bi_idle_timeout: int = Field(
+        default=60, ge=1, validation_alias=AliasChoices("ODOOBRIDGE_BI_IDLE_TIMEOUT")
+    )
+    bi_rls_mode: str = Field(
+        default="inline",
+        validation_alias=AliasChoices("ODOOBRIDGE_BI_RLS_MODE"),
+        description="inline: company ids in the clause; lookup: the seed's subquery.",
+    )
+    superset_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ODOOBRIDGE_SUPERSET_URL")
+    )
+    superset_username: str | None = Field(
+        default=None, validation_alias=AliasChoices("ODOOBRIDGE_SUPERSET_USERNAME")
+    )
+    superset_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ODOOBRIDGE_SUPERSET_PASSWORD")
+    )
+    superset_provider: str = Field(
+        default="db", validation_alias=AliasChoices("ODOOBRIDGE_SUPERSET_PROVIDER")
+    )
+    superset_timeout: float = Field(
+        default=10.0, gt=0, validation_alias=AliasChoices("ODOOBRIDGE_SUPERSET_TIMEOUT")
+    )
+    superset_dashboards: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_SUPERSET_DASHBOARDS"),
+        description="Comma-separated embedded dashboard ids guest tokens may be asked for.",
+    )
+
     # --- logging -------------------------------------------------------------------------------
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("ODOOBRIDGE_LOG_LEVEL"))
     log_format: str = Field(default="kv", validation_alias=AliasChoices("ODOOBRIDGE_LOG_FORMAT"))
@@ -277,6 +325,20 @@ class Settings(BaseSettings):
             parse(value)
         except ValueError:
             raise ValueError("use a rate such as 5/minute or 20 per hour") from None
+        return value
+
+    @field_validator("bi_rls_mode")
+    @classmethod
+    def _check_rls_mode(cls, value: str) -> str:
+        if value not in {"inline", "lookup"}:
+            raise ValueError("use inline or lookup")
+        return value
+
+    @field_validator("superset_provider")
+    @classmethod
+    def _check_superset_provider(cls, value: str) -> str:
+        if value not in {"db", "ldap"}:
+            raise ValueError("use db or ldap")
         return value
 
     @field_validator("log_format")

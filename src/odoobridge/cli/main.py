@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from odoobridge.cli import access, admin, check, config, db, demo, directory, serve, sync
+from odoobridge.cli import access, admin, bi, check, config, db, demo, directory, serve, sync
 from odoobridge.cli.state import CliState
 from odoobridge.errors import AppError
 
@@ -53,6 +53,7 @@ serve.register(app)
 admin.register(app)
 directory.register(app)
 access.register(app)
+bi.register(app)
 
 
 def main() -> None:

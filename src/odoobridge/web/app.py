@@ -169,8 +169,12 @@ def mount_domains(app: FastAPI) -> None:
     """Each domain's JSON API and pages (one line per router)."""
     from odoobridge.auth import api as auth_api
     from odoobridge.auth import pages as auth_pages
+    from odoobridge.bi import api as bi_api
+    from odoobridge.bi import pages as bi_pages
     from odoobridge.web import dashboard
 
     app.include_router(dashboard.router)
     app.include_router(auth_pages.router)
     app.include_router(auth_api.router)
+    app.include_router(bi_api.router)
+    app.include_router(bi_pages.router)

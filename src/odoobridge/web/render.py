@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, Role]] = [
     ("Data & Integrations", "/integrations", Role.VIEWER),
     ("Users", "/users", Role.VIEWER),
     ("Groups", "/groups", Role.VIEWER),
+    ("Analytics", "/analytics", Role.VIEWER),
     ("Admin", "/admin", Role.ADMIN),
 ]
 
