@@ -30,8 +30,10 @@ def test_a_key_is_shown_once_and_hashed_at_rest(
     signed_in: Callable[[Role], SignedIn], store: Store, anonymous: httpx.Client
 ) -> None:
     admin = signed_in(Role.ADMIN)
-    made = admin.post("/api/admin/api-keys", json={"name": "nightly export", "role": "auditor",
-                                                   "expires_in_days": 30})  # fmt: skip
+    made = admin.post(
+        "/api/admin/api-keys",
+        json={"name": "nightly export", "role": "auditor", "expires_in_days": 30},
+    )
     assert made.status_code == 201
     body = made.json()
     raw = body["key"]
@@ -41,15 +43,22 @@ def test_a_key_is_shown_once_and_hashed_at_rest(
         row = session.scalars(select(ApiKey)).one()
         assert row.key_hash == hashlib.sha256(raw.encode()).hexdigest()
         assert raw not in (row.prefix, row.key_hash, row.name)
-        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "api_key_created")
-                                ).one()  # fmt: skip
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "api_key_created")
+        ).one()
         assert (event.actor, event.target) == ("admin@example.com", body["prefix"])
         assert raw not in str(event.as_dict())
     listed = admin.client.get("/api/admin/api-keys").json()
     assert [k["prefix"] for k in listed] == [body["prefix"]] and "key" not in listed[0]
     me = get(anonymous, "/api/auth/me", raw).json()
-    assert me == {"kind": "api_key", "actor": f"apikey:{body['prefix']}", "name": "nightly export",
-                  "role": "auditor", "scopes": [], "csrf_token": None}  # fmt: skip
+    assert me == {
+        "kind": "api_key",
+        "actor": f"apikey:{body['prefix']}",
+        "name": "nightly export",
+        "role": "auditor",
+        "scopes": [],
+        "csrf_token": None,
+    }
 
 
 def test_keys_work_only_within_their_role(
@@ -63,16 +72,20 @@ def test_keys_work_only_within_their_role(
     admin = make_key(Role.ADMIN)
     assert get(anonymous, "/api/admin/audit", admin).status_code == 200
     assert get(anonymous, "/api/admin/accounts", admin).status_code == 403
-    stronger = anonymous.post("/api/admin/api-keys", json={"name": "x", "role": "super_admin"},
-                              headers={"X-API-Key": admin})  # fmt: skip
+    stronger = anonymous.post(
+        "/api/admin/api-keys",
+        json={"name": "x", "role": "super_admin"},
+        headers={"X-API-Key": admin},
+    )
     assert stronger.status_code == 403
     assert stronger.json() == {"detail": "a admin cannot make a key with the role super_admin"}
     # an admin sees and revokes only the keys it made
     boss = signed_in(Role.SUPER_ADMIN)
     theirs = boss.post("/api/admin/api-keys", json={"name": "boss's", "role": "viewer"}).json()
     assert get(anonymous, "/api/admin/api-keys", admin).json() == []
-    answer = anonymous.post(f"/api/admin/api-keys/{theirs['id']}/revoke",
-                            headers={"X-API-Key": admin})  # fmt: skip
+    answer = anonymous.post(
+        f"/api/admin/api-keys/{theirs['id']}/revoke", headers={"X-API-Key": admin}
+    )
     assert answer.status_code == 403
     assert answer.json()["detail"] == (
         f"the API key {theirs['prefix']} belongs to super-admin@example.com: ask a super admin"
@@ -80,9 +93,11 @@ def test_keys_work_only_within_their_role(
 
 
 def test_a_revoked_key_fails(
-    anonymous: httpx.Client, make_key: Callable[..., str], signed_in: Callable[[Role], SignedIn],
+    anonymous: httpx.Client,
+    make_key: Callable[..., str],
+    signed_in: Callable[[Role], SignedIn],
     store: Store,
-) -> None:  # fmt: skip
+) -> None:
     boss = signed_in(Role.SUPER_ADMIN)
     made = boss.post("/api/admin/api-keys", json={"name": "script", "role": "viewer"}).json()
     assert get(anonymous, "/api/auth/me", made["key"]).status_code == 200

@@ -93,12 +93,14 @@ def authenticate_key(session: Session, raw: str) -> ApiKey:
     return key
 
 
+def needs_marking(key: ApiKey) -> bool:
+    """Whether a use should be recorded: at most once a minute per key (so busy scripts don't
+    write on every call)."""
+    return key.last_used_at is None or utcnow() - key.last_used_at >= LAST_USED_RESOLUTION
+
+
 def mark_used(session: Session, key: ApiKey) -> None:
-    """Record the use, at most once a minute per key (so busy scripts don't write per call)."""
-    now = utcnow()
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
-        return
-    session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utcnow()))
 
 
 def get_api_key(session: Session, key_id: int) -> ApiKey:

@@ -22,7 +22,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from odoobridge.auth.accounts import ensure_may_sign_in
-from odoobridge.auth.apikeys import authenticate_key, mark_used
+from odoobridge.auth.apikeys import authenticate_key, mark_used, needs_marking
 from odoobridge.auth.audit import Origin
 from odoobridge.auth.models import Account
 from odoobridge.auth.roles import Role
@@ -167,7 +167,11 @@ def optional_principal(
     raw_key = request.headers.get(API_KEY_HEADER)
     if raw_key is not None:
         key = authenticate_key(session, raw_key)
-        mark_used(session, key)
+        if needs_marking(key):
+            # Its own short transaction: the request's stays read-only, so on SQLite a route
+            # that starts a background sync does not hold the write lock that sync needs.
+            with get_store(request).session() as own:
+                mark_used(own, key)
         return Principal(
             "api_key",
             key.id,
