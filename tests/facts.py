@@ -10,7 +10,7 @@ COUNTS = {
     18: {
         "companies": 2, "categories": 86, "groups": 68, "users": 7, "logins": 1,
         "user_companies": 10, "memberships": 100, "implications": 32, "acls": 847,
-        "rules": 235, "rule_groups": 160, "employees": 20,
+        "rules": 235, "rule_groups": 160, "employees": 20, "xml_ids": 1236,
     },
     19: {
         "companies": 2, "categories": 84, "privileges": 7, "groups": 45, "users": 6,

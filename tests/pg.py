@@ -56,9 +56,9 @@ def url_for(database: str, *, user: str | None = None, password: str | None = No
 
 
 def connect(database: str = "postgres", **kwargs: Any) -> psycopg.Connection[Any]:
-    info = psycopg.conninfo.conninfo_to_dict(admin_url())
+    info: dict[str, Any] = {**psycopg.conninfo.conninfo_to_dict(admin_url()), **kwargs}
     info["dbname"] = database
-    return psycopg.connect(**info, autocommit=True, **kwargs)  # type: ignore[arg-type]
+    return psycopg.connect(**info, autocommit=True)
 
 
 def server_available() -> str | None:

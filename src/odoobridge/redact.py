@@ -10,9 +10,22 @@ _KEY_VALUE_PASSWORD = re.compile(r"(?i)\b(password|passwd|pwd|secret|token)=([^\
 MASK = "***"
 
 
+def url_password(text: str) -> str | None:
+    """The password of the first ``scheme://user:password@`` in ``text``, if any."""
+    match = _URL_PASSWORD.search(text)
+    return match["pw"] if match else None
+
+
+_PLACEHOLDERS = {"password", "pass", "pw", MASK}
+
+
 def redact_url(url: str) -> str:
-    """``postgresql://u:pw@h/db`` → ``postgresql://u:***@h/db`` (anything else unchanged)."""
-    return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", url)
+    """``postgresql://u:pw@h/db`` → ``postgresql://u:***@h/db`` (anything else unchanged; the
+    placeholder word ``password`` in an example URL is left alone)."""
+    return _URL_PASSWORD.sub(
+        lambda m: m[0] if m["pw"].lower() in _PLACEHOLDERS else f"{m['scheme']}{m['user']}:{MASK}@",
+        url,
+    )
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from odoobridge.redact import redact_url
+from odoobridge.redact import redact_url, url_password
 
 
 class Environment(StrEnum):
@@ -228,7 +228,11 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr) and value.get_secret_value():
-                found.append(value.get_secret_value())
+                raw = value.get_secret_value()
+                found.append(raw)
+                password = url_password(raw)
+                if password:
+                    found.append(password)
         return found
 
     def public_view(self) -> dict[str, str | None]:

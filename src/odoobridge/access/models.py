@@ -17,11 +17,10 @@ from odoobridge.store.base import Base, TemporalFact, UTCDateTime
 
 
 def _indexes(table: str, *key: str) -> tuple[Index, ...]:
-    """The version index (unique per key and first run) and the "alive now" index."""
-    return (
-        Index(f"uq_{table}_version", "environment", *key, "first_seen_run_id", unique=True),
-        Index(f"ix_{table}_alive", "environment", "last_seen_run_id"),
-    )
+    """One index per table: a fact's versions by environment and key (unique per first run).
+    It serves look-ups by key; whole-state reads scan the table, which an index on the run
+    columns would not beat (most rows are alive), and every extra index slows the first sync."""
+    return (Index(f"uq_{table}_version", "environment", *key, "first_seen_run_id", unique=True),)
 
 
 class OdooCompany(TemporalFact, Base):
@@ -91,10 +90,7 @@ class OdooUserCompany(TemporalFact, Base):
 
 class OdooMembership(TemporalFact, Base):
     __tablename__ = "odoo_memberships"
-    __table_args__ = (
-        *_indexes(__tablename__, "user_id", "group_id"),
-        Index("ix_odoo_memberships_group", "environment", "group_id"),
-    )
+    __table_args__ = _indexes(__tablename__, "user_id", "group_id")
     user_id: Mapped[int] = mapped_column(Integer, nullable=False)
     group_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -164,6 +160,15 @@ class OdooEmployee(TemporalFact, Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
 
+class OdooXmlId(TemporalFact, Base):
+    __tablename__ = "odoo_xml_ids"
+    __table_args__ = _indexes(__tablename__, "model", "res_id")
+    model: Mapped[str] = mapped_column(String, nullable=False)
+    res_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    module: Mapped[str] = mapped_column(String, nullable=False)
+    name: Mapped[str] = mapped_column(String, nullable=False)
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -182,4 +187,5 @@ FACT_TABLES: dict[str, Table] = {
     "rules": _table(OdooRule),
     "rule_groups": _table(OdooRuleGroup),
     "employees": _table(OdooEmployee),
+    "xml_ids": _table(OdooXmlId),
 }

@@ -10,6 +10,7 @@ no writes.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import time
 from collections.abc import Iterator
 from types import TracebackType
@@ -90,8 +91,9 @@ def read_snapshot(source: SecuritySource, progress: Progress) -> Snapshot:
         rows: list[tuple[Any, ...]] = []
         digest = hashlib.blake2b(digest_size=20)
         for batch in source.batches(spec.name):
-            # repr(list)[1:-1] joined by ", " is the same text whatever the batch size.
-            digest.update((", " if rows else "").encode() + repr(batch)[1:-1].encode())
+            # Equal pickles mean equal rows; unequal ones (another batch size, say) only cost a
+            # comparison with the store.
+            digest.update(pickle.dumps(batch, protocol=5))
             rows.extend(batch)
             progress.advance(len(batch))
         snapshot.rows[spec.name] = rows

@@ -27,8 +27,11 @@ class CliState:
                 self._settings = Settings()
             except ValidationError as exc:
                 raise _settings_error(exc) from None
+            # On a terminal the answer is the output: only warnings are logged unless a level
+            # is asked for (the server logs at ODOOBRIDGE_LOG_LEVEL, INFO by default).
+            explicit = "log_level" in self._settings.model_fields_set
             configure_logging(
-                self._settings.log_level,
+                self._settings.log_level if explicit else "WARNING",
                 self._settings.log_format,
                 self._settings.secret_values(),
             )

@@ -22,7 +22,7 @@ from odoobridge.errors import ConfigError
 class ScaleSizes:
     users: int = 20_000
     groups: int = 1_000
-    groups_per_user: int = 20
+    groups_per_user: int = 15
     acls: int = 20_000
     rules: int = 1_000
 
@@ -171,11 +171,13 @@ def _generate(cur: psycopg.Cursor[Any], sizes: ScaleSizes) -> None:
         series=groups,
         template_id=1,
     )
-    # Chains of four: group 4k+3 implies 4k+2 implies 4k+1 implies 4k.
+    # Every tenth group implies the one before it, every fiftieth also the one before that.
     _run(
         cur,
         f"INSERT INTO res_groups_implied_rel (gid, hid) SELECT {g0} + i, {g0} + i - 1 "
-        f"FROM generate_series(2, {groups}) AS i WHERE i % 4 <> 1",
+        f"FROM generate_series(2, {groups}) AS i WHERE i % 10 = 0 "
+        f"UNION ALL SELECT {g0} + i, {g0} + i - 2 "
+        f"FROM generate_series(3, {groups}) AS i WHERE i % 50 = 0",
     )
     # The k-th group of user u is (31u + 97k) mod groups: distinct for every k of one user.
     _run(

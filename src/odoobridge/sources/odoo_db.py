@@ -252,7 +252,7 @@ class OdooDbReader:
             return
         with self.translating(), self.driver.cursor(name=f"odoobridge_{entity}") as cur:
             cur.itersize = self.target.batch_size
-            cur.execute(sql, {"lang": self.target.lang})
+            cur.execute(sql, {"lang": self.target.lang}, binary=True)
             while rows := cur.fetchmany(self.target.batch_size):
                 yield rows
 

@@ -73,11 +73,12 @@ class GrantReport:
 
     @property
     def absent(self) -> dict[str, str]:
-        """Optional entities whose module is not installed: read as empty."""
+        """Optional entities whose tables do not exist: read as empty."""
         absent: dict[str, str] = {}
         for s in self.statuses:
             if s.need.optional and not s.exists and s.need.entity:
-                absent.setdefault(s.need.entity, f"no {s.need.table} table (module not installed)")
+                why = f" (the {s.need.module} module is not installed)" if s.need.module else ""
+                absent.setdefault(s.need.entity, f"no {s.need.table} table{why}")
         return absent
 
     def readable(self, table: str) -> bool:

@@ -127,6 +127,16 @@ class EmployeeRecord(NamedTuple):
     active: bool = True
 
 
+class XmlIdRecord(NamedTuple):
+    """The external id (``module.name``) of a group, ACL row, rule or category: stable across
+    databases and languages, so PREPROD and PROD can be matched and base groups recognised."""
+
+    model: str
+    res_id: int
+    module: str
+    name: str
+
+
 @dataclass(frozen=True)
 class EntitySpec:
     """One kind of fact: its name (also the stats key), record type and natural key."""
@@ -159,6 +169,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
     EntitySpec("rules", RuleRecord, ("odoo_id",)),
     EntitySpec("rule_groups", RuleGroupRecord, ("rule_id", "group_id")),
     EntitySpec("employees", EmployeeRecord, ("odoo_id",), optional=True),
+    EntitySpec("xml_ids", XmlIdRecord, ("model", "res_id"), optional=True),
 )
 
 ENTITY_BY_NAME = {spec.name: spec for spec in ENTITIES}

@@ -36,6 +36,9 @@ _HR_EMPLOYEE = ("id", "user_id", "name", "department_id", "job_title", "parent_i
                 "company_id", "active")  # fmt: skip
 
 
+XML_ID_MODELS = ("ir.model.access", "ir.module.category", "ir.rule", "res.groups")
+
+
 @dataclass(frozen=True)
 class TableNeed:
     """SELECT on ``columns`` of ``table`` (all columns when ``columns`` is empty)."""
@@ -45,6 +48,7 @@ class TableNeed:
     optional: bool = False
     why: str = ""
     entity: str = ""  # for optional tables: the entity skipped without them
+    module: str = ""  # for optional tables: the Odoo module that creates them
 
     def grant(self, role: str, columns: tuple[str, ...] | None = None) -> str:
         """The GRANT for this need (or for some of its ``columns``)."""
@@ -122,10 +126,15 @@ class SchemaAdapter:
             TableNeed("ir_rule", _IR_RULE, why="record rules"),
             TableNeed("rule_group_rel", why="record rules' groups"),
             TableNeed(
-                "hr_employee", _HR_EMPLOYEE, True, "employees' departments", entity="employees"
+                "hr_employee", _HR_EMPLOYEE, True, "employees' departments", "employees", "hr"
             ),
+            TableNeed("hr_department", ("id", "name"), True, "department names", "employees", "hr"),
             TableNeed(
-                "hr_department", ("id", "name"), True, "department names", entity="employees"
+                "ir_model_data",
+                ("module", "name", "model", "res_id"),
+                True,
+                "external ids of groups, rights and rules",
+                entity="xml_ids",
             ),
         ]
         return [self._fit(need) for need in needs]
@@ -140,7 +149,7 @@ class SchemaAdapter:
             for c in need.columns
             if c not in optional_columns or self.catalog.has_column(need.table, c)
         )
-        return TableNeed(need.table, kept, need.optional, need.why, need.entity)
+        return TableNeed(need.table, kept, need.optional, need.why, need.entity, need.module)
 
     def _groups_need(self) -> TableNeed:
         return TableNeed(
@@ -192,6 +201,12 @@ class SchemaAdapter:
                 SELECT r.rule_group_id, r.group_id FROM rule_group_rel r
                 ORDER BY r.rule_group_id, r.group_id""",
         }
+        if c.has_table("ir_model_data"):
+            models = ", ".join(f"'{m}'" for m in XML_ID_MODELS)
+            queries["xml_ids"] = f"""
+                SELECT DISTINCT ON (d.model, d.res_id) d.model, d.res_id, d.module, d.name
+                FROM ir_model_data d WHERE d.model IN ({models}) AND d.res_id IS NOT NULL
+                ORDER BY d.model, d.res_id, d.module, d.name"""
         if c.has_table("hr_employee") and c.has_table("hr_department"):
             department = self.label("d", "name", "hr.department", "hr_department")
             queries["employees"] = f"""
@@ -307,4 +322,5 @@ def all_needed_tables() -> tuple[str, ...]:
         "res_groups", "res_groups_privilege", "res_users", "res_partner", "res_users_log",
         "res_groups_users_rel", "res_groups_implied_rel", "ir_model", "ir_model_access",
         "ir_rule", "rule_group_rel", "hr_employee", "hr_department", "ir_translation",
+        "ir_model_data",
     )  # fmt: skip

@@ -13,9 +13,9 @@ rows alive at any run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -57,7 +57,10 @@ def state_at(table: Table, fields: Sequence[str], environment: str, run_id: int)
 
 
 def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    return (value - offset).replace(tzinfo=None)
 
 
 def _bulk_insert(
@@ -118,16 +121,19 @@ def apply_snapshot(
     environment: str,
     run_id: int,
     previous_run_id: int | None,
-    rows: Iterable[tuple[Any, ...]],
+    rows: Sequence[tuple[Any, ...]],
 ) -> Changes:
-    """Make the alive rows of ``environment`` equal ``rows`` (tuples in ``fields`` order)."""
-    positions = [list(fields).index(k) for k in key]
-    key_of = itemgetter(*positions)
-    incoming = {key_of(row): row for row in rows}
-
+    """Make the alive rows of ``environment`` equal ``rows`` (tuples in ``fields`` order, keys
+    unique)."""
     alive = session.execute(
         select(table.c.id, *(table.c[f] for f in fields)).where(alive_now(table, environment))
-    )
+    ).all()
+    if not alive:  # a first sync: everything is new
+        _insert(session, table, fields, environment, run_id, rows)
+        return Changes(added=len(rows))
+
+    key_of = itemgetter(*[list(fields).index(k) for k in key])
+    incoming = {key_of(row): row for row in rows}
     to_close: list[int] = []
     to_insert: list[tuple[Any, ...]] = []
     changed = 0
@@ -145,13 +151,22 @@ def apply_snapshot(
             to_insert.append(new)
             changed += 1
     removed = len(to_close) - changed
-    added_rows = [row for k, row in incoming.items() if k not in seen]
-    to_insert.extend(added_rows)
-
+    added = [row for k, row in incoming.items() if k not in seen]
     if to_close:
         if previous_run_id is None:
             raise RuntimeError(f"{table.name}: alive rows in {environment} but no previous run")
         _close(session, table, to_close, previous_run_id)
+    _insert(session, table, fields, environment, run_id, [*to_insert, *added])
+    return Changes(added=len(added), changed=changed, removed=removed)
+
+
+def _insert(
+    session: Session,
+    table: Table,
+    fields: Sequence[str],
+    environment: str,
+    run_id: int,
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
     columns = [*fields, "environment", "first_seen_run_id"]
-    _bulk_insert(session, table, columns, [(*row, environment, run_id) for row in to_insert])
-    return Changes(added=len(added_rows), changed=changed, removed=removed)
+    _bulk_insert(session, table, columns, [(*row, environment, run_id) for row in rows])

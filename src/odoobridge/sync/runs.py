@@ -252,7 +252,11 @@ def start_run(
         except BaseException as exc:
             error = describe_error(exc, settings.secret_values())
             fail_run(store, run_id, error)
-            log.error("sync failed", extra=kv(error=error))
+            if isinstance(exc, AppError | KeyboardInterrupt):
+                # Expected failures: the boundary tells the user; the log keeps the record.
+                log.info("sync failed", extra=kv(error=error))
+            else:
+                log.error("sync failed", extra=kv(error=error), exc_info=exc)
             raise
         if not handle.succeeded:
             fail_run(store, run_id, "internal error: the run ended without a result")

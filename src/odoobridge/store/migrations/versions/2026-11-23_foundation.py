@@ -37,9 +37,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_acls")),
     )
     with op.batch_alter_table("odoo_acls", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_odoo_acls_alive", ["environment", "last_seen_run_id"], unique=False
-        )
         batch_op.create_index("ix_odoo_acls_model", ["environment", "model"], unique=False)
         batch_op.create_index(
             "uq_odoo_acls_version", ["environment", "odoo_id", "first_seen_run_id"], unique=True
@@ -57,9 +54,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_categories")),
     )
     with op.batch_alter_table("odoo_categories", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_odoo_categories_alive", ["environment", "last_seen_run_id"], unique=False
-        )
         batch_op.create_index(
             "uq_odoo_categories_version",
             ["environment", "odoo_id", "first_seen_run_id"],
@@ -79,9 +73,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_companies")),
     )
     with op.batch_alter_table("odoo_companies", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_odoo_companies_alive", ["environment", "last_seen_run_id"], unique=False
-        )
         batch_op.create_index(
             "uq_odoo_companies_version",
             ["environment", "odoo_id", "first_seen_run_id"],
@@ -108,11 +99,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("odoo_employees", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_odoo_employees_alive", ["environment", "last_seen_run_id"], unique=False
-        )
-        batch_op.create_index(
             "uq_odoo_employees_version",
             ["environment", "odoo_id", "first_seen_run_id"],
+            unique=True,
+        )
+
+    op.create_table(
+        "odoo_xml_ids",
+        sa.Column("model", sa.String(), nullable=False),
+        sa.Column("res_id", sa.Integer(), nullable=False),
+        sa.Column("module", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("environment", sa.String(length=16), nullable=False),
+        sa.Column("first_seen_run_id", sa.Integer(), nullable=False),
+        sa.Column("last_seen_run_id", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_xml_ids")),
+    )
+    with op.batch_alter_table("odoo_xml_ids", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_odoo_xml_ids_version",
+            ["environment", "model", "res_id", "first_seen_run_id"],
             unique=True,
         )
 
@@ -132,9 +139,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("odoo_groups", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_odoo_groups_alive", ["environment", "last_seen_run_id"], unique=False
-        )
-        batch_op.create_index(
             "uq_odoo_groups_version", ["environment", "odoo_id", "first_seen_run_id"], unique=True
         )
 
@@ -149,9 +153,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_implications")),
     )
     with op.batch_alter_table("odoo_implications", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_odoo_implications_alive", ["environment", "last_seen_run_id"], unique=False
-        )
         batch_op.create_index(
             "uq_odoo_implications_version",
             ["environment", "group_id", "implied_group_id", "first_seen_run_id"],
@@ -170,9 +171,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("odoo_logins", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_odoo_logins_alive", ["environment", "last_seen_run_id"], unique=False
-        )
-        batch_op.create_index(
             "uq_odoo_logins_version", ["environment", "user_id", "first_seen_run_id"], unique=True
         )
 
@@ -187,12 +185,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_memberships")),
     )
     with op.batch_alter_table("odoo_memberships", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_odoo_memberships_alive", ["environment", "last_seen_run_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_odoo_memberships_group", ["environment", "group_id"], unique=False
-        )
         batch_op.create_index(
             "uq_odoo_memberships_version",
             ["environment", "user_id", "group_id", "first_seen_run_id"],
@@ -212,9 +204,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("odoo_privileges", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_odoo_privileges_alive", ["environment", "last_seen_run_id"], unique=False
-        )
-        batch_op.create_index(
             "uq_odoo_privileges_version",
             ["environment", "odoo_id", "first_seen_run_id"],
             unique=True,
@@ -231,9 +220,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_rule_groups")),
     )
     with op.batch_alter_table("odoo_rule_groups", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_odoo_rule_groups_alive", ["environment", "last_seen_run_id"], unique=False
-        )
         batch_op.create_index(
             "uq_odoo_rule_groups_version",
             ["environment", "rule_id", "group_id", "first_seen_run_id"],
@@ -259,9 +245,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_rules")),
     )
     with op.batch_alter_table("odoo_rules", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_odoo_rules_alive", ["environment", "last_seen_run_id"], unique=False
-        )
         batch_op.create_index("ix_odoo_rules_model", ["environment", "model"], unique=False)
         batch_op.create_index(
             "uq_odoo_rules_version", ["environment", "odoo_id", "first_seen_run_id"], unique=True
@@ -278,9 +261,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_user_companies")),
     )
     with op.batch_alter_table("odoo_user_companies", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_odoo_user_companies_alive", ["environment", "last_seen_run_id"], unique=False
-        )
         batch_op.create_index(
             "uq_odoo_user_companies_version",
             ["environment", "user_id", "company_id", "first_seen_run_id"],
@@ -306,9 +286,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_odoo_users")),
     )
     with op.batch_alter_table("odoo_users", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_odoo_users_alive", ["environment", "last_seen_run_id"], unique=False
-        )
         batch_op.create_index(
             "uq_odoo_users_version", ["environment", "odoo_id", "first_seen_run_id"], unique=True
         )
@@ -340,6 +317,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("odoo_xml_ids", schema=None) as batch_op:
+        batch_op.drop_index("uq_odoo_xml_ids_version")
+    op.drop_table("odoo_xml_ids")
 
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_type_env_status")
@@ -347,69 +327,55 @@ def downgrade() -> None:
     op.drop_table("sync_runs")
     with op.batch_alter_table("odoo_users", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_users_version")
-        batch_op.drop_index("ix_odoo_users_alive")
 
     op.drop_table("odoo_users")
     with op.batch_alter_table("odoo_user_companies", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_user_companies_version")
-        batch_op.drop_index("ix_odoo_user_companies_alive")
 
     op.drop_table("odoo_user_companies")
     with op.batch_alter_table("odoo_rules", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_rules_version")
         batch_op.drop_index("ix_odoo_rules_model")
-        batch_op.drop_index("ix_odoo_rules_alive")
 
     op.drop_table("odoo_rules")
     with op.batch_alter_table("odoo_rule_groups", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_rule_groups_version")
-        batch_op.drop_index("ix_odoo_rule_groups_alive")
 
     op.drop_table("odoo_rule_groups")
     with op.batch_alter_table("odoo_privileges", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_privileges_version")
-        batch_op.drop_index("ix_odoo_privileges_alive")
 
     op.drop_table("odoo_privileges")
     with op.batch_alter_table("odoo_memberships", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_memberships_version")
-        batch_op.drop_index("ix_odoo_memberships_group")
-        batch_op.drop_index("ix_odoo_memberships_alive")
 
     op.drop_table("odoo_memberships")
     with op.batch_alter_table("odoo_logins", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_logins_version")
-        batch_op.drop_index("ix_odoo_logins_alive")
 
     op.drop_table("odoo_logins")
     with op.batch_alter_table("odoo_implications", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_implications_version")
-        batch_op.drop_index("ix_odoo_implications_alive")
 
     op.drop_table("odoo_implications")
     with op.batch_alter_table("odoo_groups", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_groups_version")
-        batch_op.drop_index("ix_odoo_groups_alive")
 
     op.drop_table("odoo_groups")
     with op.batch_alter_table("odoo_employees", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_employees_version")
-        batch_op.drop_index("ix_odoo_employees_alive")
 
     op.drop_table("odoo_employees")
     with op.batch_alter_table("odoo_companies", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_companies_version")
-        batch_op.drop_index("ix_odoo_companies_alive")
 
     op.drop_table("odoo_companies")
     with op.batch_alter_table("odoo_categories", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_categories_version")
-        batch_op.drop_index("ix_odoo_categories_alive")
 
     op.drop_table("odoo_categories")
     with op.batch_alter_table("odoo_acls", schema=None) as batch_op:
         batch_op.drop_index("uq_odoo_acls_version")
         batch_op.drop_index("ix_odoo_acls_model")
-        batch_op.drop_index("ix_odoo_acls_alive")
 
     op.drop_table("odoo_acls")
