@@ -23,6 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import odoobridge
+from odoobridge.access.runview import RunViews
 from odoobridge.access.stats import HeadlineStats
 from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
 from odoobridge.redact import redact
@@ -174,6 +175,7 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
     app.state.templates = make_templates()
     app.state.throttle = LoginThrottle(settings)
     app.state.headline_stats = HeadlineStats()
+    app.state.run_views = RunViews()
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -197,6 +199,8 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
 def mount_domains(app: FastAPI) -> None:
     """Each domain's JSON API and pages (one line per router)."""
     from odoobridge.access import api as access_api
+    from odoobridge.access import integrations
+    from odoobridge.access import pages as access_pages
     from odoobridge.auth import api as auth_api
     from odoobridge.auth import pages as auth_pages
     from odoobridge.sync import api as sync_api
@@ -207,6 +211,8 @@ def mount_domains(app: FastAPI) -> None:
     app.include_router(auth_api.router)
     app.include_router(sync_api.router)
     app.include_router(access_api.router)
+    app.include_router(access_pages.router)
+    app.include_router(integrations.router)
 
 
 def app_from_environment() -> FastAPI:

@@ -1,0 +1,148 @@
+"""Pages of Odoo's security model: Users (search, filters, server-side paging and sorting) and a
+user in detail, Groups and a group in detail. Every page reads one successful run (the latest,
+or ``?run=``) of one environment (``?env=``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from odoobridge.access.groups import applications, group_detail, list_groups
+from odoobridge.access.runview import RunView
+from odoobridge.access.state import resolve_run
+from odoobridge.access.users import SORTS, UserFilter, filter_users, user_detail
+from odoobridge.errors import NotFound
+from odoobridge.settings import Environment
+from odoobridge.store.base import utcnow
+from odoobridge.web.deps import DbSession, Principal, Viewer, get_settings
+from odoobridge.web.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+def _environment(request: Request, env: str | None) -> Environment:
+    return Environment.parse(env) if env else get_settings(request).odoo_environment
+
+
+def _view(
+    request: Request, session: Session, env: Environment, run_id: int | None
+) -> tuple[RunView | None, dict[str, Any]]:
+    """The run's view, or None with the reason when there is no successful sync yet."""
+    context: dict[str, Any] = {"env": env, "environments": list(Environment)}
+    try:
+        run = resolve_run(session, env, run_id)
+    except NotFound as exc:
+        if run_id is not None:
+            raise
+        context["no_data"] = exc.message
+        return None, context
+    stale_after = get_settings(request).stale_hours * 3600
+    age = (utcnow() - run.completed_at).total_seconds() if run.completed_at else 0
+    context.update({"run": run, "stale": age > stale_after})
+    return request.app.state.run_views.get(session, env, run.id), context
+
+
+def _page(
+    request: Request, principal: Principal, template: str, context: dict[str, Any]
+) -> HTMLResponse:
+    return render(request, template, context, principal=principal)
+
+
+@router.get("/users")
+def users_page(
+    request: Request,
+    session: DbSession,
+    principal: Viewer,
+    env: str | None = None,
+    run: Annotated[int | None, Query(ge=1)] = None,
+    q: Annotated[str, Query(max_length=200)] = "",
+    active: Annotated[str, Query(pattern="^(active|archived|all)$")] = "active",
+    kind: Annotated[str, Query(pattern="^(internal|portal|all)$")] = "all",
+    department: Annotated[str, Query(max_length=200)] = "",
+    sort: Annotated[str, Query(pattern="^(" + "|".join(SORTS) + ")$")] = "name",
+    desc: bool = False,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=5, le=500)] = PAGE_SIZE,
+) -> HTMLResponse:
+    environment = _environment(request, env)
+    view, context = _view(request, session, environment, run)
+    if view is not None:
+        chosen = UserFilter(q, active, kind, department, sort, desc)
+        rows = filter_users(view, chosen)
+        context.update(
+            {
+                "users": rows[offset : offset + limit],
+                "total": len(rows),
+                "departments": view.departments,
+                "filter": chosen,
+            }
+        )
+    context.update({"offset": offset, "page_size": limit, "sorts": list(SORTS)})
+    return _page(request, principal, "access/users.html", context)
+
+
+@router.get("/users/{user_id}")
+def user_page(
+    request: Request,
+    user_id: int,
+    session: DbSession,
+    principal: Viewer,
+    env: str | None = None,
+    run: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    environment = _environment(request, env)
+    view, context = _view(request, session, environment, run)
+    if view is None:
+        raise NotFound(context["no_data"])
+    context["detail"] = user_detail(session, view, user_id)
+    return _page(request, principal, "access/user.html", context)
+
+
+@router.get("/groups")
+def groups_page(
+    request: Request,
+    session: DbSession,
+    principal: Viewer,
+    env: str | None = None,
+    run: Annotated[int | None, Query(ge=1)] = None,
+    q: Annotated[str, Query(max_length=200)] = "",
+    application: Annotated[str, Query(max_length=200)] = "",
+    sort: Annotated[str, Query(pattern="^(label|members|application)$")] = "application",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    environment = _environment(request, env)
+    view, context = _view(request, session, environment, run)
+    if view is not None:
+        rows = list_groups(view, search=q, application=application, sort=sort)
+        context.update(
+            {
+                "groups": rows[offset : offset + PAGE_SIZE],
+                "total": len(rows),
+                "applications": applications(view),
+            }
+        )
+    context.update(
+        {"q": q, "application": application, "sort": sort, "offset": offset, "page_size": PAGE_SIZE}
+    )
+    return _page(request, principal, "access/groups.html", context)
+
+
+@router.get("/groups/{group_id}")
+def group_page(
+    request: Request,
+    group_id: int,
+    session: DbSession,
+    principal: Viewer,
+    env: str | None = None,
+    run: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    environment = _environment(request, env)
+    view, context = _view(request, session, environment, run)
+    if view is None:
+        raise NotFound(context["no_data"])
+    context["detail"] = group_detail(session, view, group_id)
+    return _page(request, principal, "access/group.html", context)
