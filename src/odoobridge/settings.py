@@ -113,6 +113,37 @@ class Settings(BaseSettings):
         description="Seconds without a heartbeat after which a running sync counts as abandoned.",
     )
 
+    # --- access analysis ------------------------------------------------------------------------
+    sensitive_models: str = Field(
+        default=(
+            "account.move,account.journal,res.users,res.groups,ir.model.access,ir.rule,"
+            "ir.config_parameter"
+        ),
+        validation_alias=AliasChoices("ODOOBRIDGE_SENSITIVE_MODELS"),
+        description="Models where write or unlink is a finding (comma-separated).",
+    )
+    dormant_days: int = Field(
+        default=90, ge=1, validation_alias=AliasChoices("ODOOBRIDGE_DORMANT_DAYS")
+    )
+    sod_rules_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_SOD_RULES"),
+        description="Segregation-of-duties rules (YAML); default: the bundled set.",
+    )
+    peer_threshold: float = Field(
+        default=0.15, gt=0, lt=1, validation_alias=AliasChoices("ODOOBRIDGE_PEER_THRESHOLD")
+    )
+    identity_map_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_IDENTITY_MAP"),
+        description="YAML: Odoo login → Entra UPN, mail or id, for accounts that differ.",
+    )
+    department_groups_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_DEPARTMENT_GROUPS"),
+        description="YAML: Entra department → groups its members are expected to hold.",
+    )
+
     # --- web application (issue 5) ------------------------------------------------------------
     secret_key: SecretStr | None = Field(
         default=None,

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from odoobridge.access.exports import EXPORTS
 from odoobridge.access.state import resolve_run
 from odoobridge.access.sync import SYNC_TYPE, open_source, sync_odoo
+from odoobridge.access.tables import EXPORTS
 from odoobridge.auth.audit import record
 from odoobridge.settings import Environment
 from odoobridge.sync.background import start_in_background

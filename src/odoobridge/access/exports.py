@@ -1,127 +1,114 @@
-"""Tabular views of Odoo's security model as of a run, for downloads (CSV, XLSX, JSON): groups,
-users and memberships. Each function returns the column names and the rows."""
+"""Exports in three formats from the same rows: CSV, XLSX (a header row, frozen below it, with
+filters on every column) and JSON. The CLI writes them to files, the web app serves them; both
+hand rows and columns here. Cells that a spreadsheet would run as formulas are neutralised."""
 
 from __future__ import annotations
 
-from collections import Counter
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from odoobridge.access.state import read_entity
-from odoobridge.settings import Environment
-
-Table = tuple[list[str], list[list[Any]]]
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 
-def _names(session: Session, entity: str, environment: Environment, run_id: int) -> dict[int, str]:
-    return {r.odoo_id: r.name for r in read_entity(session, entity, environment, run_id)}
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+    JSON = "json"
 
 
-def group_labels(session: Session, environment: Environment, run_id: int) -> dict[int, str]:
-    """Each group's name as Odoo shows it: "Application / Group" (e.g. "Sales / Administrator")."""
-    categories = _names(session, "categories", environment, run_id)
-    return {
-        g.odoo_id: f"{categories[g.category_id]} / {g.name}"
-        if g.category_id in categories
-        else g.name
-        for g in read_entity(session, "groups", environment, run_id)
-    }
+MEDIA_TYPES = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.JSON: "application/json",
+}
 
 
-def groups_table(session: Session, environment: Environment, run_id: int) -> Table:
-    categories = _names(session, "categories", environment, run_id)
-    members = Counter(m.group_id for m in read_entity(session, "memberships", environment, run_id))
-    implications = read_entity(session, "implications", environment, run_id)
-    implies = Counter(i.group_id for i in implications)
-    implied_by = Counter(i.implied_group_id for i in implications)
-    columns = [
-        "odoo_id",
-        "name",
-        "application",
-        "share",
-        "users",
-        "implies",
-        "implied_by",
-        "comment",
-    ]
-    rows = [
-        [
-            g.odoo_id,
-            g.name,
-            categories.get(g.category_id or -1),
-            bool(g.share),
-            members[g.odoo_id],
-            implies[g.odoo_id],
-            implied_by[g.odoo_id],
-            g.comment,
-        ]
-        for g in read_entity(session, "groups", environment, run_id)
-    ]
-    return columns, rows
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
 
 
-def users_table(session: Session, environment: Environment, run_id: int) -> Table:
-    companies = _names(session, "companies", environment, run_id)
-    logins = {r.user_id: r.last_login for r in read_entity(session, "logins", environment, run_id)}
-    groups = Counter(m.user_id for m in read_entity(session, "memberships", environment, run_id))
-    employees = {
-        e.user_id: e for e in read_entity(session, "employees", environment, run_id) if e.user_id
-    }
-    columns = [
-        "odoo_id",
-        "login",
-        "name",
-        "email",
-        "active",
-        "kind",
-        "company",
-        "department",
-        "job_title",
-        "groups",
-        "last_login",
-        "created",
-    ]
-    rows: list[list[Any]] = []
-    for u in read_entity(session, "users", environment, run_id):
-        employee = employees.get(u.odoo_id)
-        rows.append(
-            [
-                u.odoo_id,
-                u.login,
-                u.name,
-                u.email,
-                u.active,
-                "portal/public" if u.share else "internal",
-                companies.get(u.company_id or -1),
-                employee.department_name if employee else None,
-                employee.job_title if employee else None,
-                groups[u.odoo_id],
-                logins.get(u.odoo_id),
-                u.create_date,
-            ]
-        )
-    return columns, rows
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(_cell(value))
+    # A cell starting with = + - @ would run as a formula in a spreadsheet: neutralise it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _numeric(text) else text
 
 
-def memberships_table(session: Session, environment: Environment, run_id: int) -> Table:
-    users = {u.odoo_id: u for u in read_entity(session, "users", environment, run_id)}
-    labels = group_labels(session, environment, run_id)
-    columns = ["user_id", "login", "user", "active", "group_id", "group"]
-    rows = []
-    for m in read_entity(session, "memberships", environment, run_id):
-        user = users.get(m.user_id)
-        rows.append(
-            [
-                m.user_id,
-                user.login if user else None,
-                user.name if user else None,
-                user.active if user else None,
-                m.group_id,
-                labels.get(m.group_id),
-            ]
-        )
-    return columns, rows
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
-EXPORTS = {"groups": groups_table, "users": users_table, "memberships": memberships_table}
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_text(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+
+
+def to_xlsx(sheet: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    book = Workbook(write_only=False)
+    ws = book.active
+    assert ws is not None
+    ws.title = sheet[:31]
+    ws.append(list(columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for row in rows:
+        ws.append([_xlsx_value(v) for v in row])
+        count += 1
+    ws.freeze_panes = "A2"
+    last = get_column_letter(max(1, len(columns)))
+    ws.auto_filter.ref = f"A1:{last}{count + 1}"
+    for index, name in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = max(10, min(60, len(name) + 4))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value: Any) -> Any:
+    value = _cell(value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _numeric(value):
+        return "'" + value
+    return value
+
+
+def to_json(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    records = [dict(zip(columns, row, strict=True)) for row in rows]
+    return json.dumps(records, ensure_ascii=False, default=str, indent=1).encode("utf-8")
+
+
+def render(
+    name: str, fmt: ExportFormat, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> bytes:
+    """The rows in ``fmt`` (the sheet is called ``name`` in XLSX)."""
+    if fmt is ExportFormat.CSV:
+        return to_csv(columns, rows)
+    if fmt is ExportFormat.XLSX:
+        return to_xlsx(name, columns, rows)
+    return to_json(columns, rows)

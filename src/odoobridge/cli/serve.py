@@ -8,7 +8,7 @@ import typer
 
 from odoobridge.cli.state import CliState
 from odoobridge.errors import ConfigError
-from odoobridge.logs import get_logger, kv
+from odoobridge.logs import configure_logging, get_logger, kv
 
 log = get_logger(__name__)
 
@@ -30,6 +30,8 @@ def serve_command(
 
     state: CliState = ctx.obj
     settings = state.settings()
+    # A server logs at ODOOBRIDGE_LOG_LEVEL (INFO unless set), not the terminal's WARNING.
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     if workers > 1 and settings.secret_key is None:
         raise ConfigError("several workers need one ODOOBRIDGE_SECRET_KEY to share sign-ins")
     app = create_app(settings, state.store(), scheduler=workers == 1)  # checks settings first

@@ -1,0 +1,108 @@
+"""PREPROD ↔ PROD drift: groups, implications, ACL rows and record rules that differ between the
+two environments. Records are matched by external id where both databases have one, else by
+name (database ids differ between environments)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from odoobridge.access.effective import PERMS, AccessIndex, acl_grants
+from odoobridge.access.findings import Finding, finding_id
+
+
+def _group_keys(index: AccessIndex) -> dict[int, str]:
+    snap = index.snap
+    return {g: snap.xml_id("res.groups", g) or snap.group_name(g) for g in snap.groups}
+
+
+def _groups(index: AccessIndex) -> dict[str, dict[str, Any]]:
+    keys = _group_keys(index)
+    return {keys[g]: {"name": index.snap.group_name(g)} for g in index.snap.groups}
+
+
+def _implications(index: AccessIndex) -> dict[str, dict[str, Any]]:
+    keys = _group_keys(index)
+    return {
+        f"{keys.get(g, str(g))} → {keys.get(h, str(h))}": {"present": True}
+        for g, implied in index.snap.implied.items()
+        for h in implied
+    }
+
+
+def _acls(index: AccessIndex) -> dict[str, dict[str, Any]]:
+    keys = _group_keys(index)
+    found = {}
+    for acl in index.snap.acls:
+        group = keys.get(acl.group_id, "everyone") if acl.group_id is not None else "everyone"
+        key = (
+            index.snap.xml_id("ir.model.access", acl.odoo_id)
+            or f"{acl.name} ({acl.model}, {group})"
+        )
+        found[key] = {
+            "model": acl.model,
+            "group": group,
+            "operations": [p for p in PERMS if acl_grants(acl, p)],
+            "active": acl.active,
+        }
+    return found
+
+
+def _rules(index: AccessIndex) -> dict[str, dict[str, Any]]:
+    keys = _group_keys(index)
+    found = {}
+    for rule in index.snap.rules.values():
+        key = index.snap.xml_id("ir.rule", rule.odoo_id) or f"{rule.name} ({rule.model})"
+        found[key] = {
+            "model": rule.model,
+            "domain": rule.domain,
+            "operations": [p for p in PERMS if getattr(rule, f"perm_{p}")],
+            "groups": sorted(
+                keys.get(g, str(g)) for g in index.snap.rule_groups.get(rule.odoo_id, ())
+            ),
+            "active": rule.active,
+        }
+    return found
+
+
+ENTITIES = (
+    ("group", _groups, "low"),
+    ("implication", _implications, "medium"),
+    ("acl", _acls, "medium"),
+    ("rule", _rules, "medium"),
+)
+
+
+def env_drift(index: AccessIndex, other: AccessIndex) -> list[Finding]:
+    """Every difference between the two environments' runs."""
+    a, b = sorted((index, other), key=lambda i: i.snap.environment.value)
+    env_a, env_b = a.snap.environment.value, b.snap.environment.value
+    pair = f"{env_a}/{env_b}"
+    found = []
+    for entity, read, severity in ENTITIES:
+        left, right = read(a), read(b)
+        for key in sorted(set(left) | set(right)):
+            mine, theirs = left.get(key), right.get(key)
+            if mine == theirs:
+                continue
+            if mine is None or theirs is None:
+                where = env_a if theirs is None else env_b
+                title = f"{entity} {key} exists in {where} only"
+                evidence = [f"{where}: {mine if theirs is None else theirs}"]
+            else:
+                changed = sorted(k for k in mine if mine[k] != theirs.get(k))
+                title = f"{entity} {key} differs: {', '.join(changed)}"
+                evidence = [f"{env_a}: {mine}", f"{env_b}: {theirs}"]
+            found.append(
+                Finding(
+                    id=finding_id("env_drift", pair, entity, key),
+                    kind="env_drift",
+                    severity=severity,
+                    environment=pair,
+                    title=title,
+                    subject={"type": entity, "key": key, "runs": [a.snap.run_id, b.snap.run_id]},
+                    evidence=evidence,
+                    fix=f"apply the change to both environments (or revert it) so {env_a} tests "
+                    f"what {env_b} runs",
+                )
+            )
+    return found

@@ -1,0 +1,289 @@
+"""History: what changed between any two runs, and the timeline of a user or a group.
+
+Both are queries over the temporal rows: a row alive at run A and not at run B was removed or
+replaced; a row alive at B and not at A was added or is the new version. Nothing is recomputed
+from snapshots, so a diff costs one scan per table whatever the size of the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, not_, select
+from sqlalchemy.orm import Session
+
+from odoobridge.access.effective import PERMS
+from odoobridge.access.state import resolve_run, table_of
+from odoobridge.access.sync import SYNC_TYPE
+from odoobridge.settings import Environment
+from odoobridge.sources.odoo_records import ENTITIES
+from odoobridge.store.temporal import alive_at
+from odoobridge.sync.models import RunStatus, SyncRun
+
+
+@dataclass
+class TableDiff:
+    added: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # {key…, "before", "after", "fields"}
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+        }
+
+
+def diff_table(
+    session: Session,
+    table: Table,
+    fields: tuple[str, ...],
+    key: tuple[str, ...],
+    environment: str,
+    run_a: int,
+    run_b: int,
+) -> TableDiff:
+    """How ``table``'s facts of ``environment`` went from run ``run_a`` to run ``run_b``."""
+    at_a, at_b = alive_at(table, environment, run_a), alive_at(table, environment, run_b)
+    columns = [table.c[f] for f in fields]
+    before = {
+        tuple(row[: len(key)]): dict(zip(fields, row[len(key) :], strict=True))
+        for row in session.execute(
+            select(*(table.c[k] for k in key), *columns).where(and_(at_a, not_(at_b)))
+        )
+    }
+    after = {
+        tuple(row[: len(key)]): dict(zip(fields, row[len(key) :], strict=True))
+        for row in session.execute(
+            select(*(table.c[k] for k in key), *columns).where(and_(at_b, not_(at_a)))
+        )
+    }
+    diff = TableDiff()
+    for k in sorted(set(before) | set(after), key=str):
+        old, new = before.get(k), after.get(k)
+        if old is None and new is not None:
+            diff.added.append(new)
+        elif new is None and old is not None:
+            diff.removed.append(old)
+        elif old is not None and new is not None:
+            changed = [f for f in fields if old[f] != new[f]]
+            diff.changed.append(
+                {**{kk: old[kk] for kk in key}, "fields": changed, "before": old, "after": new}
+            )
+    return diff
+
+
+@dataclass
+class RunDiff:
+    environment: str
+    run_a: int
+    run_b: int
+    entities: dict[str, TableDiff] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {name: d.counts() for name, d in self.entities.items()}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "run_a": self.run_a,
+            "run_b": self.run_b,
+            "counts": self.counts(),
+            "entities": {name: asdict(d) for name, d in self.entities.items()},
+        }
+
+
+def _names(
+    session: Session, environment: Environment, runs: tuple[int, int]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Logins and group names as of either run, to label link changes."""
+    users, groups = table_of("users"), table_of("groups")
+    logins: dict[int, str] = {}
+    names: dict[int, str] = {}
+    for run_id in runs:
+        for odoo_id, login in session.execute(
+            select(users.c.odoo_id, users.c.login).where(alive_at(users, environment.value, run_id))
+        ):
+            logins.setdefault(odoo_id, login)
+        for odoo_id, name in session.execute(
+            select(groups.c.odoo_id, groups.c.name).where(
+                alive_at(groups, environment.value, run_id)
+            )
+        ):
+            names.setdefault(odoo_id, name)
+    return logins, names
+
+
+def diff_runs(session: Session, environment: Environment, run_a: int, run_b: int) -> RunDiff:
+    """Every fact that differs between two Odoo runs of one environment, labelled: memberships
+    granted/revoked with logins and group names, groups renamed, ACL and rule changes."""
+    a = resolve_run(session, environment, run_a)
+    b = resolve_run(session, environment, run_b)
+    result = RunDiff(environment.value, a.id, b.id)
+    for spec in ENTITIES:
+        result.entities[spec.name] = diff_table(
+            session, table_of(spec.name), spec.fields, spec.key, environment.value, a.id, b.id
+        )
+    logins, names = _names(session, environment, (b.id, a.id))
+    for change in (*result.entities["memberships"].added, *result.entities["memberships"].removed):
+        change["login"] = logins.get(change["user_id"])
+        change["group"] = names.get(change["group_id"])
+    for change in (
+        *result.entities["implications"].added,
+        *result.entities["implications"].removed,
+    ):
+        change["group"] = names.get(change["group_id"])
+        change["implied_group"] = names.get(change["implied_group_id"])
+    return result
+
+
+# -- timelines -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    run_id: int
+    at: datetime | None
+    kind: str
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _runs(session: Session, environment: Environment) -> list[tuple[int, datetime | None]]:
+    return [
+        (r.id, r.completed_at)
+        for r in session.scalars(
+            select(SyncRun)
+            .where(
+                SyncRun.sync_type == SYNC_TYPE,
+                SyncRun.environment == environment.value,
+                SyncRun.status == RunStatus.SUCCESS,
+            )
+            .order_by(SyncRun.id)
+        )
+    ]
+
+
+def _events_of(
+    rows: list[tuple[Any, ...]], runs: list[tuple[int, datetime | None]], appeared: str, gone: str
+) -> list[Event]:
+    """Events from fact versions: (first_seen, last_seen, label) → appeared at first_seen (if
+    not the first run), gone at the run after last_seen."""
+    order = [r for r, _ in runs]
+    when = dict(runs)
+    events = []
+    for first_seen, last_seen, label in rows:
+        kind = appeared if first_seen != order[0] else f"{appeared} (first sync)"
+        events.append(Event(first_seen, when.get(first_seen), kind, label))
+        if last_seen is not None:
+            later = [r for r in order if r > last_seen]
+            if later:
+                events.append(Event(later[0], when.get(later[0]), gone, label))
+    return events
+
+
+def _versions(
+    session: Session, table: Table, environment: Environment, *where: Any
+) -> list[dict[str, Any]]:
+    query = select(table).where(table.c.environment == environment.value, *where)
+    return [dict(row) for row in session.execute(query.order_by(table.c.id)).mappings()]
+
+
+def _acl_label(row: dict[str, Any]) -> str:
+    flags = "".join(c for c, p in zip("rwcu", PERMS, strict=True) if row[f"perm_{p}"])
+    return f"{row['name']} on {row['model']}: {flags or 'nothing'}" + (
+        "" if row["active"] else " (inactive)"
+    )
+
+
+def _user_label(row: dict[str, Any]) -> str:
+    state = "active" if row["active"] else "archived"
+    kind = "portal" if row["share"] else "internal"
+    return f"{row['login']} ({state}, {kind}, {row['name'] or '-'}, {row['email'] or '-'})"
+
+
+def user_timeline(session: Session, environment: Environment, odoo_user_id: int) -> list[Event]:
+    """The user's versions and group memberships, run by run."""
+    runs = _runs(session, environment)
+    if not runs:
+        return []
+    users, memberships, groups = table_of("users"), table_of("memberships"), table_of("groups")
+    names = {
+        v["odoo_id"]: v["name"] for v in _versions(session, groups, environment)
+    }  # latest name wins: versions come in id order
+    events = _events_of(
+        [
+            (v["first_seen_run_id"], v["last_seen_run_id"], _user_label(v))
+            for v in _versions(session, users, environment, users.c.odoo_id == odoo_user_id)
+        ],
+        runs,
+        "account",
+        "account version ended",
+    )
+    events += _events_of(
+        [
+            (
+                m["first_seen_run_id"],
+                m["last_seen_run_id"],
+                names.get(m["group_id"], str(m["group_id"])),
+            )
+            for m in _versions(
+                session, memberships, environment, memberships.c.user_id == odoo_user_id
+            )
+        ],
+        runs,
+        "granted",
+        "revoked",
+    )
+    return sorted(events, key=lambda e: (e.run_id, e.kind, e.detail))
+
+
+def group_timeline(session: Session, environment: Environment, group_id: int) -> list[Event]:
+    """The group's names, members, implications and ACL rows, run by run."""
+    runs = _runs(session, environment)
+    if not runs:
+        return []
+    groups, memberships = table_of("groups"), table_of("memberships")
+    implications, acls, users = table_of("implications"), table_of("acls"), table_of("users")
+    logins = {v["odoo_id"]: v["login"] for v in _versions(session, users, environment)}
+    names = {v["odoo_id"]: v["name"] for v in _versions(session, groups, environment)}
+
+    def spans(table: Table, column: str, value: int, label: Any) -> list[tuple[Any, ...]]:
+        return [
+            (r["first_seen_run_id"], r["last_seen_run_id"], label(r))
+            for r in _versions(session, table, environment, table.c[column] == value)
+        ]
+
+    events = _events_of(
+        spans(groups, "odoo_id", group_id, lambda r: r["name"]), runs, "named", "name ended"
+    )
+    events += _events_of(
+        spans(
+            memberships, "group_id", group_id, lambda r: logins.get(r["user_id"], str(r["user_id"]))
+        ),
+        runs,
+        "member added",
+        "member removed",
+    )
+    events += _events_of(
+        spans(
+            implications,
+            "group_id",
+            group_id,
+            lambda r: f"implies {names.get(r['implied_group_id'], r['implied_group_id'])}",
+        ),
+        runs,
+        "implication added",
+        "implication removed",
+    )
+    events += _events_of(
+        spans(acls, "group_id", group_id, _acl_label), runs, "ACL row", "ACL row ended"
+    )
+    return sorted(events, key=lambda e: (e.run_id, e.kind, e.detail))
