@@ -96,7 +96,7 @@ def test_who_can_through_a_global_acl_includes_portal_users(synced18: Synced) ->
 def test_who_can_errors(synced18: Synced) -> None:
     with pytest.raises(ConfigError, match="unknown operation 'delete'"):
         who_can(synced18.index(), "crm.lead", "delete")
-    with pytest.raises(NotFound, match="no access rights mention model 'crm.leads'"):
+    with pytest.raises(NotFound, match=r"no access rights mention model 'crm\.leads'"):
         who_can(synced18.index(), "crm.leads", "read")
 
 

@@ -93,6 +93,8 @@ def test_the_whole_round(page: Page, people: dict[Role, str]) -> None:
 
     page.get_by_role("link", name="Dashboard").click()
     expect(page.locator('[data-environment="PREPROD"] [data-status]')).to_have_text("connected")
+    # plotly (from the installed package, under a script-src 'self' policy) drew the chart
+    expect(page.locator("#findings-chart .main-svg").first).to_be_visible()
     shot(page, "05-dashboard")
 
     page.get_by_role("link", name="Users").click()
@@ -133,6 +135,12 @@ def test_the_whole_round(page: Page, people: dict[Role, str]) -> None:
     page.get_by_role("link", name="Admin", exact=True).click()
     expect(page.locator("#audit")).to_contain_text("export")
     shot(page, "10-admin")
+    page.get_by_role("link", name="Analysis").click()
+    page.get_by_label("Operation").select_option("unlink")
+    page.get_by_label("Model").fill("crm.lead")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#holders-count")).to_have_text("1 active user may unlink crm.lead")
+    shot(page, "14-analysis")
     page.goto("/docs")
     expect(page.locator(".swagger-ui .title").first).to_contain_text("OdooBridge")
     shot(page, "11-api-docs")

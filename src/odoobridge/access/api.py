@@ -3,7 +3,7 @@ groups, users and memberships (CSV, XLSX or JSON)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -88,31 +88,42 @@ def stats(request: Request, session: DbSession, _p: Viewer) -> dict[str, Any]:
     return result
 
 
-@router.get("/export/{entity}", summary="Groups, users or memberships as CSV, XLSX or JSON")
-def export(
-    request: Request,
-    entity: Literal["groups", "users", "memberships"],
-    session: DbSession,
-    principal: Auditor,
-    format: ExportFormat = ExportFormat.CSV,
-    environment: EnvironmentName | None = None,
-    run_id: Annotated[int | None, Query(ge=1, description="Default: the latest sync")] = None,
-) -> Response:
-    env = environment or get_settings(request).odoo_environment
-    run = resolve_run(session, env, run_id)
-    columns, rows = EXPORTS[entity](session, env, run.id)
-    record(
-        session,
-        actor=principal.actor,
-        action="export",
-        target=entity,
-        detail={
-            "format": format.value,
-            "environment": env.value,
-            "run_id": run.id,
-            "rows": len(rows),
-        },
-        origin=origin_of(request),
+def _export(entity: str) -> Any:
+    def export(
+        request: Request,
+        session: DbSession,
+        principal: Auditor,
+        format: ExportFormat = ExportFormat.CSV,
+        environment: EnvironmentName | None = None,
+        run_id: Annotated[int | None, Query(ge=1, description="Default: the latest sync")] = None,
+    ) -> Response:
+        env = environment or get_settings(request).odoo_environment
+        run = resolve_run(session, env, run_id)
+        columns, rows = EXPORTS[entity](session, env, run.id)
+        record(
+            session,
+            actor=principal.actor,
+            action="export",
+            target=entity,
+            detail={
+                "format": format.value,
+                "environment": env.value,
+                "run_id": run.id,
+                "rows": len(rows),
+            },
+            origin=origin_of(request),
+        )
+        name = f"odoo-{entity}-{env.value.lower()}-run{run.id}"
+        return export_response(name, format, columns, rows)
+
+    export.__name__ = f"export_{entity}"
+    return export
+
+
+for _entity in EXPORTS:
+    router.add_api_route(
+        f"/export/{_entity}",
+        _export(_entity),
+        methods=["GET"],
+        summary=f"Odoo {_entity} as CSV, XLSX or JSON",
     )
-    name = f"odoo-{entity}-{env.value.lower()}-run{run.id}"
-    return export_response(name, format, columns, rows)

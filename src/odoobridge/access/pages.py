@@ -10,7 +10,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from odoobridge.access.answers import user_access
+from odoobridge.access.effective import PERMS, index_for
 from odoobridge.access.groups import applications, group_detail, list_groups
+from odoobridge.access.history import user_timeline
 from odoobridge.access.runview import RunView
 from odoobridge.access.state import resolve_run
 from odoobridge.access.users import SORTS, UserFilter, filter_users, user_detail
@@ -99,6 +102,11 @@ def user_page(
     if view is None:
         raise NotFound(context["no_data"])
     context["detail"] = user_detail(session, view, user_id)
+    # What Odoo does not show: rights per model and record rules (with the path behind each
+    # grant), and how the user's access changed run by run.
+    context["access"] = user_access(index_for(session, environment, view.run_id), user_id)
+    context["timeline"] = user_timeline(session, environment, user_id)
+    context["perms"] = PERMS
     return _page(request, principal, "access/user.html", context)
 
 

@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, Role]] = [
     ("Data & Integrations", "/integrations", Role.VIEWER),
     ("Users", "/users", Role.VIEWER),
     ("Groups", "/groups", Role.VIEWER),
+    ("Analysis", "/analysis", Role.AUDITOR),
     ("Admin", "/admin", Role.ADMIN),
 ]
 
