@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import httpx
@@ -19,7 +19,7 @@ from odoobridge.store.base import utcnow
 from odoobridge.store.engine import Store
 from odoobridge.web.deps import Principal, require_scope
 from tests.web.conftest import SignedIn, sign_in
-from tests.web.live import client, live_server
+from tests.web.live import client, live_server, wait_until
 
 
 def get(c: httpx.Client, path: str, key: str) -> httpx.Response:
@@ -125,6 +125,8 @@ def test_an_expired_or_unknown_key_fails(
         key = session.scalars(select(ApiKey)).one()
         key.expires_at = utcnow() - timedelta(minutes=1)
         prefix = key.prefix
+    # changed by another process (here: directly in the store): the app notices within 5 s
+    wait_until(lambda: get(anonymous, "/api/auth/me", raw).status_code == 401, timeout=10)
     answer = get(anonymous, "/api/auth/me", raw)
     assert answer.status_code == 401
     assert answer.json()["detail"].startswith(f"the API key {prefix} expired on ")
@@ -143,9 +145,14 @@ def test_last_use_is_recorded(
     raw = make_key(Role.VIEWER)
     before = utcnow()
     get(anonymous, "/api/auth/me", raw)
-    with store.session() as session:
-        used = session.scalars(select(ApiKey.last_used_at)).one()
-    assert used is not None and used >= before - timedelta(seconds=1)
+
+    def used() -> datetime | None:
+        with store.session() as session:
+            return session.scalars(select(ApiKey.last_used_at)).one()
+
+    wait_until(lambda: used() is not None, timeout=10)
+    stamped = used()
+    assert stamped is not None and stamped >= before - timedelta(seconds=1)
 
 
 GatewayReader = Annotated[Principal, Depends(require_scope("gateway:read", Role.VIEWER))]

@@ -21,7 +21,7 @@ from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from odoobridge.web.app import SESSION_COOKIE, create_app
 from tests.web.conftest import PASSWORD, SECRET_KEY, SignedIn, login_token, sign_in
-from tests.web.live import client, live_server
+from tests.web.live import client, live_server, wait_until
 
 
 def events(store: Store, action: str) -> list[AuditEvent]:
@@ -151,7 +151,8 @@ def test_disabling_an_account_ends_its_sessions(
         target = account_by_email(session, "auditor@example.com")
         assert target is not None
         change_account(session, target.id, by_account_id=None, by="test", status="disabled")
-    assert auditor.client.get("/api/auth/me").status_code == 401
+    # changed by another process (here: directly in the store): the app notices within 5 s
+    wait_until(lambda: auditor.client.get("/api/auth/me").status_code == 401, timeout=10)
     answer = sign_in(auditor.client, "auditor@example.com")
     assert answer.status_code == 403 and "is disabled" in answer.text
 

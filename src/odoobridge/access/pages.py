@@ -75,7 +75,7 @@ def users_page(
     view, context = _view(request, session, environment, run)
     if view is not None:
         chosen = UserFilter(q, active, kind, department, sort, desc)
-        rows = filter_users(view, chosen)
+        rows = view.part(("users", chosen), lambda: filter_users(view, chosen))
         context.update(
             {
                 "users": rows[offset : offset + limit],
@@ -101,13 +101,19 @@ def user_page(
     view, context = _view(request, session, environment, run)
     if view is None:
         raise NotFound(context["no_data"])
-    context["detail"] = user_detail(session, view, user_id)
-    # What Odoo does not show: rights per model and record rules (with the path behind each
-    # grant), and how the user's access changed run by run.
-    context["access"] = user_access(index_for(session, environment, view.run_id), user_id)
-    context["timeline"] = user_timeline(session, environment, user_id)
+    context["detail"], context["access"], context["timeline"] = view.part(
+        ("user", user_id), lambda: _user_parts(session, view, user_id)
+    )
     context["perms"] = PERMS
     return _page(request, principal, "access/user.html", context)
+
+
+def _user_parts(session: Session, view: RunView, user_id: int) -> tuple[Any, Any, Any]:
+    """Odoo's view of the user, then what Odoo does not show: rights per model and record rules
+    (with the path behind each grant), and how the user's access changed run by run."""
+    detail = user_detail(session, view, user_id)
+    access = user_access(index_for(session, view.environment, view.run_id), user_id)
+    return detail, access, user_timeline(session, view.environment, user_id)
 
 
 @router.get("/groups")

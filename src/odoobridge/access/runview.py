@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -72,6 +73,23 @@ class RunView:
     companies: dict[int, str]
     departments: list[str] = field(default_factory=list)
     _closure: dict[int, frozenset[int]] = field(default_factory=dict)
+    _parts: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+    _parts_lock: threading.Lock = field(default_factory=threading.Lock)
+    keep_parts: int = 2000
+
+    def part(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """A computed part of a page (a user's detail …), built once: the run never changes.
+        The last ``keep_parts`` parts are kept."""
+        with self._parts_lock:
+            if key in self._parts:
+                self._parts.move_to_end(key)
+                return self._parts[key]
+        value = build()
+        with self._parts_lock:
+            self._parts[key] = value
+            while len(self._parts) > self.keep_parts:
+                self._parts.popitem(last=False)
+        return value
 
     def closure(self, group_id: int) -> frozenset[int]:
         """Every group ``group_id`` implies, directly or through others (not itself)."""

@@ -1,12 +1,14 @@
 """``GET /api/stats``: the headline figures of each environment's latest Odoo sync.
 
 The figures of a run never change once it succeeded, so they are computed once per run and kept
-in memory (a few hundred bytes per run); a request costs one query for the latest runs.
+in memory (a few hundred bytes per run); which runs are the latest is looked up at most once a
+second, so most requests cost no store round trip at all.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,12 +33,21 @@ def latest_success_ids(session: Session) -> dict[str, int]:
 class HeadlineStats:
     """Figures per (environment, run), computed once; one instance per store (the app's)."""
 
-    def __init__(self) -> None:
+    def __init__(self, recheck_seconds: float = 1.0) -> None:
         self._cache: dict[tuple[str, int], dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self.recheck_seconds = recheck_seconds
+        self._latest: tuple[float, dict[str, int]] | None = None
+
+    def _latest_ids(self, session: Session) -> dict[str, int]:
+        """The latest runs, looked up at most once a second (a new run shows within a second)."""
+        now = time.monotonic()
+        if self._latest is None or now - self._latest[0] > self.recheck_seconds:
+            self._latest = (now, latest_success_ids(session))
+        return self._latest[1]
 
     def get(self, session: Session) -> dict[str, Any]:
-        latest = latest_success_ids(session)
+        latest = self._latest_ids(session)
         environments: list[dict[str, Any]] = []
         for environment in Environment:
             run_id = latest.get(environment.value)

@@ -22,7 +22,15 @@ from odoobridge.auth.schemas import (
     Me,
 )
 from odoobridge.store.base import utcnow
-from odoobridge.web.deps import Admin, DbSession, SuperAdmin, Viewer, csrf_token, origin_of
+from odoobridge.web.deps import (
+    Admin,
+    DbSession,
+    SuperAdmin,
+    Viewer,
+    csrf_token,
+    forget_credentials,
+    origin_of,
+)
 from odoobridge.web.exports import ExportFormat, export_response
 from odoobridge.web.schemas import Page
 
@@ -123,6 +131,7 @@ def change_account(
         role=body.role,
         status=body.status,
     )
+    forget_credentials(request)
     record(
         session,
         actor=principal.actor,
@@ -183,6 +192,7 @@ def revoke_key(request: Request, key_id: int, session: DbSession, principal: Adm
     key = apikeys.get_api_key(session, key_id)
     apikeys.ensure_may_manage(key, actor=principal.actor, role=principal.role)
     apikeys.revoke_api_key(session, key, by=principal.actor)
+    forget_credentials(request)
     record(
         session,
         actor=principal.actor,

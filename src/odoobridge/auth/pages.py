@@ -24,6 +24,7 @@ from odoobridge.web.deps import (
     Viewer,
     check_csrf,
     end_session,
+    forget_credentials,
     get_store,
     optional_principal,
     origin_of,
@@ -229,6 +230,7 @@ def change_form(
         role=role,
         status=status,
     )
+    forget_credentials(request)
     detail = {k: v for k, v in {"role": role, "status": status}.items() if v}
     record(
         session,
@@ -279,6 +281,7 @@ def revoke_key_form(
     key = apikeys.get_api_key(session, key_id)
     apikeys.ensure_may_manage(key, actor=principal.actor, role=principal.role)
     apikeys.revoke_api_key(session, key, by=principal.actor)
+    forget_credentials(request)
     record(
         session,
         actor=principal.actor,

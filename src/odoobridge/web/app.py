@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import odoobridge
 from odoobridge.access.runview import RunViews
 from odoobridge.access.stats import HeadlineStats
+from odoobridge.auth.apikeys import KeyUseRecorder
 from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
 from odoobridge.redact import redact
 from odoobridge.settings import Settings
@@ -32,6 +33,7 @@ from odoobridge.store.engine import Store
 from odoobridge.sync.background import wait_for_background_syncs
 from odoobridge.sync.scheduler import parse_schedule, start_scheduler
 from odoobridge.web import health, vendor
+from odoobridge.web.authcache import AuthCache
 from odoobridge.web.deps import public
 from odoobridge.web.render import STATIC_DIR, make_templates, render
 from odoobridge.web.throttle import LoginThrottle
@@ -176,6 +178,8 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
     app.state.throttle = LoginThrottle(settings)
     app.state.headline_stats = HeadlineStats()
     app.state.run_views = RunViews()
+    app.state.key_use = KeyUseRecorder(store)
+    app.state.auth_cache = AuthCache()
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
