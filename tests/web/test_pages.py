@@ -131,7 +131,8 @@ def test_groups_and_a_groups_chains(
     assert "User: All Documents" in implies and "User: Own Documents Only" in implies
     with store.session() as session:
         session.execute(update(SyncRun).values(completed_at=utcnow() - timedelta(days=2)))
-    assert 'class="chip chip-stale"' in viewer.get("/groups").text
+    # the latest runs are looked up at most once a second
+    wait_until(lambda: 'class="chip chip-stale"' in viewer.get("/groups").text, timeout=10)
 
 
 def _group_id(c: httpx.Client, application: str, name: str) -> int:

@@ -13,6 +13,7 @@ from odoobridge.access.tables import EXPORTS
 from odoobridge.auth.audit import record
 from odoobridge.settings import Environment
 from odoobridge.sync.background import start_in_background
+from odoobridge.sync.runs import ProgressListener
 from odoobridge.sync.schemas import OdooSyncRequest, SyncStarted
 from odoobridge.web.deps import (
     Admin,
@@ -35,19 +36,22 @@ def trigger_odoo_sync(request: Request, environment: Environment, principal: Pri
     store = get_store(request)
     settings = get_settings(request)
     source = open_source(settings, environment)  # a missing setting answers 400 right here
-    run_id = start_in_background(
-        store,
-        SYNC_TYPE,
-        environment.value,
-        lambda listeners: sync_odoo(
-            store,
-            settings,
-            environment,
-            triggered_by=principal.actor,
-            listeners=listeners,
-            source=source,
-        ),
-    )
+    latest_runs = request.app.state.latest_runs
+
+    def work(listeners: list[ProgressListener]) -> None:
+        try:
+            sync_odoo(
+                store,
+                settings,
+                environment,
+                triggered_by=principal.actor,
+                listeners=listeners,
+                source=source,
+            )
+        finally:
+            latest_runs.forget()  # pages show the new run at once
+
+    run_id = start_in_background(store, SYNC_TYPE, environment.value, work)
     with store.session() as session:
         record(
             session,

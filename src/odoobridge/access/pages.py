@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from odoobridge.access.answers import user_access
@@ -21,7 +22,7 @@ from odoobridge.errors import NotFound
 from odoobridge.settings import Environment
 from odoobridge.store.base import utcnow
 from odoobridge.web.deps import DbSession, Principal, Viewer, get_settings
-from odoobridge.web.render import render
+from odoobridge.web.render import render, render_fragment
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -36,13 +37,16 @@ def _view(
 ) -> tuple[RunView | None, dict[str, Any]]:
     """The run's view, or None with the reason when there is no successful sync yet."""
     context: dict[str, Any] = {"env": env, "environments": list(Environment)}
-    try:
+    if run_id is not None:
         run = resolve_run(session, env, run_id)
-    except NotFound as exc:
-        if run_id is not None:
-            raise
-        context["no_data"] = exc.message
-        return None, context
+    else:
+        latest = request.app.state.latest_runs.get(session, env)
+        if latest is None:
+            context["no_data"] = (
+                f"no successful Odoo sync for {env.label} yet: run one on Data & Integrations"
+            )
+            return None, context
+        run = latest
     stale_after = get_settings(request).stale_hours * 3600
     age = (utcnow() - run.completed_at).total_seconds() if run.completed_at else 0
     context.update({"run": run, "stale": age > stale_after})
@@ -101,10 +105,19 @@ def user_page(
     view, context = _view(request, session, environment, run)
     if view is None:
         raise NotFound(context["no_data"])
-    context["detail"], context["access"], context["timeline"] = view.part(
-        ("user", user_id), lambda: _user_parts(session, view, user_id)
-    )
-    context["perms"] = PERMS
+
+    def body() -> tuple[str, Markup]:
+        detail, access, timeline = _user_parts(session, view, user_id)
+        parts = {
+            "detail": detail,
+            "access": access,
+            "timeline": timeline,
+            "perms": PERMS,
+            "env": view.environment,
+        }
+        return detail.user.name, render_fragment(request, "access/user_body.html", parts)
+
+    context["user_name"], context["body"] = view.part(("user", user_id), body)
     return _page(request, principal, "access/user.html", context)
 
 

@@ -30,24 +30,47 @@ def latest_success_ids(session: Session) -> dict[str, int]:
     return {env: run_id for env, run_id in session.execute(query) if env is not None}
 
 
+class LatestRuns:
+    """The latest successful Odoo run per environment, looked up at most once a second (a new
+    run shows within a second; a sync finishing in this process shows at once)."""
+
+    def __init__(self, recheck_seconds: float = 1.0) -> None:
+        self.recheck_seconds = recheck_seconds
+        self._lock = threading.Lock()
+        self._latest: tuple[float, dict[str, SyncRun]] | None = None
+
+    def all(self, session: Session) -> dict[str, SyncRun]:
+        with self._lock:
+            latest = self._latest
+        if latest is None or time.monotonic() - latest[0] > self.recheck_seconds:
+            ids = latest_success_ids(session)
+            runs = {env: session.get(SyncRun, run_id) for env, run_id in ids.items()}
+            found = {env: run for env, run in runs.items() if run is not None}
+            for run in found.values():
+                session.expunge(run)
+            latest = (time.monotonic(), found)
+            with self._lock:
+                self._latest = latest
+        return latest[1]
+
+    def get(self, session: Session, environment: Environment) -> SyncRun | None:
+        return self.all(session).get(environment.value)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._latest = None
+
+
 class HeadlineStats:
     """Figures per (environment, run), computed once; one instance per store (the app's)."""
 
-    def __init__(self, recheck_seconds: float = 1.0) -> None:
+    def __init__(self, latest: LatestRuns) -> None:
         self._cache: dict[tuple[str, int], dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self.recheck_seconds = recheck_seconds
-        self._latest: tuple[float, dict[str, int]] | None = None
-
-    def _latest_ids(self, session: Session) -> dict[str, int]:
-        """The latest runs, looked up at most once a second (a new run shows within a second)."""
-        now = time.monotonic()
-        if self._latest is None or now - self._latest[0] > self.recheck_seconds:
-            self._latest = (now, latest_success_ids(session))
-        return self._latest[1]
+        self.latest = latest
 
     def get(self, session: Session) -> dict[str, Any]:
-        latest = self._latest_ids(session)
+        latest = {env: run.id for env, run in self.latest.all(session).items()}
         environments: list[dict[str, Any]] = []
         for environment in Environment:
             run_id = latest.get(environment.value)

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import odoobridge
 from odoobridge.access.runview import RunViews
-from odoobridge.access.stats import HeadlineStats
+from odoobridge.access.stats import HeadlineStats, LatestRuns
 from odoobridge.auth.apikeys import KeyUseRecorder
 from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
 from odoobridge.redact import redact
@@ -174,9 +174,10 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
     app.state.run_scheduler = scheduler
     app.state.settings = settings
     app.state.store = store
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(development=settings.development)
     app.state.throttle = LoginThrottle(settings)
-    app.state.headline_stats = HeadlineStats()
+    app.state.latest_runs = LatestRuns()
+    app.state.headline_stats = HeadlineStats(app.state.latest_runs)
     app.state.run_views = RunViews()
     app.state.key_use = KeyUseRecorder(store)
     app.state.auth_cache = AuthCache()
