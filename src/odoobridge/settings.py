@@ -105,6 +105,71 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("ODOO_SYNC_MOCK_FILE")
     )
 
+    # --- Microsoft Entra ID (Graph) -------------------------------------------------------------
+    azure_tenant_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_TENANT_ID")
+    )
+    azure_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_CLIENT_ID")
+    )
+    azure_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_CLIENT_SECRET")
+    )
+    azure_graph_scope: str = Field(
+        default="https://graph.microsoft.com/.default",
+        validation_alias=AliasChoices("AZURE_GRAPH_SCOPE"),
+    )
+    azure_user_sync_mock_file: Path | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_USER_SYNC_MOCK_FILE")
+    )
+    azure_client_cert_path: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_AZURE_CLIENT_CERT_PATH"),
+        description="PEM (private key + certificate) or PFX file: certificate instead of secret.",
+    )
+    azure_client_cert_thumbprint: str | None = Field(
+        default=None, validation_alias=AliasChoices("ODOOBRIDGE_AZURE_CLIENT_CERT_THUMBPRINT")
+    )
+    azure_client_cert_passphrase: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ODOOBRIDGE_AZURE_CLIENT_CERT_PASSPHRASE")
+    )
+    azure_authority_host: str = Field(
+        default="https://login.microsoftonline.com",
+        validation_alias=AliasChoices("ODOOBRIDGE_AZURE_AUTHORITY_HOST"),
+    )
+    graph_base_url: str = Field(
+        default="https://graph.microsoft.com/v1.0",
+        validation_alias=AliasChoices("ODOOBRIDGE_GRAPH_BASE_URL"),
+    )
+    azure_ca_bundle: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_AZURE_CA_BUNDLE"),
+        description="Extra CA certificates (PEM) trusted for the authority and Graph.",
+    )
+    azure_user_filter: str | None = Field(
+        default=None, validation_alias=AliasChoices("ODOOBRIDGE_AZURE_USER_FILTER")
+    )
+    azure_signin_activity: bool = Field(
+        default=False, validation_alias=AliasChoices("ODOOBRIDGE_AZURE_SIGNIN_ACTIVITY")
+    )
+    azure_http_timeout: float = Field(
+        default=30.0, gt=0, validation_alias=AliasChoices("ODOOBRIDGE_AZURE_HTTP_TIMEOUT")
+    )
+    azure_max_retries: int = Field(
+        default=6, ge=0, le=50, validation_alias=AliasChoices("ODOOBRIDGE_AZURE_MAX_RETRIES")
+    )
+    azure_sync_deadline: float = Field(
+        default=3600.0, gt=0, validation_alias=AliasChoices("ODOOBRIDGE_AZURE_SYNC_DEADLINE")
+    )
+
+    @field_validator("azure_authority_host", "graph_base_url")
+    @classmethod
+    def _check_https(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.lower().startswith("https://") or len(value) <= len("https://"):
+            raise ValueError(f"{value!r} must be an https:// URL (Microsoft refuses plain http)")
+        return value
+
     # --- sync runs -----------------------------------------------------------------------------
     sync_lock_timeout: int = Field(
         default=1800,

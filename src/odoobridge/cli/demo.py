@@ -11,9 +11,11 @@ from odoobridge.access.sync import open_source, sync_odoo
 from odoobridge.cli.render import progress_bar
 from odoobridge.cli.state import CliState
 from odoobridge.cli.sync import EnvOption, resolve_environment, status_command, triggered_by
-from odoobridge.demo import ODOO_PREPROD
+from odoobridge.demo import ENTRA_USERS, ODOO_PREPROD
 from odoobridge.demo.export import write_mock_file
 from odoobridge.demo.scale import ScaleSizes, inflate
+from odoobridge.directory.reading import MockSource
+from odoobridge.directory.sync import sync_azure
 from odoobridge.settings import Environment
 from odoobridge.sources.odoo_mock import OdooMockReader
 
@@ -22,7 +24,8 @@ demo_app = typer.Typer(help="Demo data and generated scale data.", invoke_withou
 
 @demo_app.callback()
 def demo_command(ctx: typer.Context) -> None:
-    """Sync the bundled demo data (the real Odoo 18.0 demo database) and show what it holds."""
+    """Sync the bundled demo data (the real Odoo 18.0 demo database and matching Entra ID users)
+    and show what it holds."""
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
@@ -36,6 +39,15 @@ def demo_command(ctx: typer.Context) -> None:
             source=OdooMockReader(ODOO_PREPROD),
         )
     typer.echo(f"synced the bundled demo data into {Environment.PREPROD.label}: run {run.id}")
+    with progress_bar(True) as listeners:
+        entra = sync_azure(
+            state.store(),
+            state.settings(),
+            triggered_by=triggered_by(),
+            listeners=listeners,
+            source=MockSource(ENTRA_USERS),  # the AZURE_USER_SYNC_MOCK_FILE path
+        )
+    typer.echo(f"synced the bundled Entra ID demo users: run {entra.id}")
     status_command(ctx)
 
 

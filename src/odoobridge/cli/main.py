@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from odoobridge.cli import admin, check, config, db, demo, serve, sync
+from odoobridge.cli import admin, check, config, db, demo, directory, serve, sync
 from odoobridge.cli.state import CliState
 from odoobridge.errors import AppError
 
@@ -51,6 +51,7 @@ check.register(app)
 demo.register(app)
 serve.register(app)
 admin.register(app)
+directory.register(app)
 
 
 def main() -> None:

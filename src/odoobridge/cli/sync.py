@@ -11,6 +11,7 @@ from odoobridge.access.summary import environment_summary
 from odoobridge.access.sync import sync_odoo
 from odoobridge.cli.render import print_json, progress_bar, table
 from odoobridge.cli.state import CliState
+from odoobridge.directory.summary import directory_summary
 from odoobridge.settings import Environment
 from odoobridge.sync.models import SyncRun
 from odoobridge.sync.runs import get_run, list_runs
@@ -122,8 +123,9 @@ def status_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     state: CliState = ctx.obj
     with state.store().session() as session:
         summaries = [environment_summary(session, env) for env in Environment]
+        entra = directory_summary(session)
     if as_json:
-        print_json({"odoo": summaries})
+        print_json({"odoo": summaries, "entra": entra})
         return
     for summary in summaries:
         if summary["run"] is None:
@@ -132,6 +134,9 @@ def status_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
         run = summary["run"]
         typer.echo(f"{summary['label']}: run {run['id']} at {run['completed_at']}")
         table(None, ["fact", "count"], [[k, v] for k, v in summary["counts"].items()])
+    from odoobridge.cli.directory import echo_directory_summary  # imports this module
+
+    echo_directory_summary(entra)
 
 
 def register(app: typer.Typer) -> None:

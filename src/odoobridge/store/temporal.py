@@ -7,19 +7,20 @@ a snapshot compares it with the alive rows of the same environment:
 - a key whose values changed gets its alive row closed and a new version inserted;
 - a key the snapshot lacks gets its alive row closed (``last_seen_run_id = previous run``).
 
-Nothing else is written, so a run without changes writes nothing here. ``state_at`` reads the
-rows alive at any run.
+Nothing else is written, so a run without changes writes nothing here. ``apply_changes`` does the
+same for only the keys a source says changed (a delta). ``state_at`` reads the rows alive at any
+run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from odoobridge.store.base import UTCDateTime
@@ -170,3 +171,67 @@ def _insert(
 ) -> None:
     columns = [*fields, "environment", "first_seen_run_id"]
     _bulk_insert(session, table, columns, [(*row, environment, run_id) for row in rows])
+
+
+def apply_changes(
+    session: Session,
+    table: Table,
+    *,
+    fields: Sequence[str],
+    key: Sequence[str],
+    environment: str,
+    run_id: int,
+    previous_run_id: int | None,
+    rows: Iterable[tuple[Any, ...]],
+    alive: Mapping[Any, tuple[int, tuple[Any, ...]]] | None = None,
+) -> Changes:
+    """Write ``rows`` — the complete new state of some keys — as changes; every other alive row
+    is left alone. For sources that report what changed (a delta) rather than a snapshot; the
+    cost follows the number of rows given, not the size of the table. ``alive`` (key → row id
+    and values) spares the look-up when the caller has read the alive rows already."""
+    key_of = itemgetter(*[list(fields).index(k) for k in key])
+    incoming = {key_of(row): row for row in rows}
+    if not incoming:
+        return Changes()
+    if alive is None:
+        alive = _alive_by_key(session, table, fields, key, environment, list(incoming))
+    to_close: list[int] = []
+    changed = 0
+    for k in list(incoming):
+        found = alive.get(k)
+        if found is None:
+            continue
+        row_id, current = found
+        if incoming[k] != current:
+            to_close.append(row_id)
+            changed += 1
+        else:
+            del incoming[k]
+    if to_close:
+        if previous_run_id is None:
+            raise RuntimeError(f"{table.name}: alive rows in {environment} but no previous run")
+        _close(session, table, to_close, previous_run_id)
+    _insert(session, table, fields, environment, run_id, list(incoming.values()))
+    return Changes(added=len(incoming) - changed, changed=changed, removed=0)
+
+
+def _alive_by_key(
+    session: Session,
+    table: Table,
+    fields: Sequence[str],
+    key: Sequence[str],
+    environment: str,
+    keys: list[Any],
+) -> dict[Any, tuple[int, tuple[Any, ...]]]:
+    key_of = itemgetter(*[list(fields).index(k) for k in key])
+    key_columns = [table.c[k] for k in key]
+    match = key_columns[0] if len(key) == 1 else tuple_(*key_columns)
+    found: dict[Any, tuple[int, tuple[Any, ...]]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        query = select(table.c.id, *(table.c[f] for f in fields)).where(
+            alive_now(table, environment), match.in_(keys[start : start + _CHUNK])
+        )
+        for row_id, *values in session.execute(query):
+            current = tuple(values)
+            found[key_of(current)] = (row_id, current)
+    return found

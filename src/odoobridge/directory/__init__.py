@@ -1,0 +1,1 @@
+"""Microsoft Entra ID users in the store: tables, the ``azure_users`` sync and read functions."""
