@@ -37,7 +37,7 @@ def test_parse_schedule() -> None:
     ("text", "message"),
     [
         ("odoo_postgres:PREPROD", "write sync_type\\[:ENV\\]=cron"),
-        ("ldap=0 2 * * *", "unknown sync type 'ldap' \\(known: odoo_postgres\\)"),
+        ("ldap=0 2 * * *", "unknown sync type 'ldap' \\(known: azure_users, odoo_postgres\\)"),
         ("odoo_postgres=0 2 * * *", "name the environment, e.g. odoo_postgres:PREPROD"),
         ("odoo_postgres:PREPROD=0 25 * * *", "bad cron expression"),
         ("odoo_postgres:QA=0 2 * * *", "unknown environment 'QA'"),

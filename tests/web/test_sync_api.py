@@ -111,7 +111,7 @@ def test_status_runs_and_stats(anonymous: httpx.Client, admin_key: str, make_key
     viewer = {"X-API-Key": make_key(Role.VIEWER)}
     empty = anonymous.get("/api/stats", headers=viewer).json()
     assert [e["run"] for e in empty["environments"]] == [None, None]
-    before = anonymous.get("/api/sync/status", headers=viewer).json()
+    before = anonymous.get("/api/sync/status?sync_type=odoo_postgres", headers=viewer).json()
     assert [(s["label"], s["status"]) for s in before] == [
         ("Odoo (Pre-Production)", "needs_refresh"),
         ("Odoo (Production)", "not_configured"),

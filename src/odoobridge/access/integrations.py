@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from odoobridge.access.api import trigger_odoo_sync
 from odoobridge.access.sync import SYNC_TYPE, odoo_target
 from odoobridge.auth.audit import record
+from odoobridge.directory.api import trigger_azure_sync
 from odoobridge.errors import AppError, RunAlreadyRunning
 from odoobridge.settings import Environment, Settings
 from odoobridge.sources.odoo_db import diagnose
@@ -61,12 +62,15 @@ def _page(
     total, runs = list_runs(
         session, sync_type=SYNC_TYPE, environment=environment.value, limit=20, offset=offset
     )
+    _entra_total, entra_runs = list_runs(session, sync_type="azure_users", limit=10)
     context = {
         "env": environment,
         "environments": list(Environment),
         "status": source_status(session, settings, source),
         "sources": [source_status(session, settings, s) for s in SOURCES],
         "runs": runs,
+        "entra": source_status(session, settings, SOURCES[-1]),
+        "entra_runs": entra_runs,
         "total": total,
         "offset": offset,
         "page_size": 20,
@@ -101,6 +105,16 @@ def sync_form(
     except RunAlreadyRunning as exc:
         request.session["notice"] = f"{exc.message}: its progress shows below."
     return RedirectResponse(f"/integrations?env={env.value}", status_code=303)
+
+
+@router.post("/integrations/sync/azure")
+def sync_azure_form(request: Request, principal: Admin) -> Response:
+    try:
+        run_id = trigger_azure_sync(request, principal)
+        request.session["notice"] = f"Started Entra sync run {run_id}."
+    except RunAlreadyRunning as exc:
+        request.session["notice"] = f"{exc.message}: its progress shows below."
+    return RedirectResponse("/integrations#entra", status_code=303)
 
 
 @router.post("/integrations/check/odoo")

@@ -3,7 +3,8 @@
 The setting lists ``sync_type[:ENVIRONMENT]=cron`` entries separated by ``;`` or new lines, the
 cron expression in the usual five fields, in UTC::
 
-    ODOOBRIDGE_SCHEDULE="odoo_postgres:PREPROD=0 2 * * *; odoo_postgres:PROD=30 2 * * 1-5"
+    ODOOBRIDGE_SCHEDULE="odoo_postgres:PREPROD=0 2 * * *; odoo_postgres:PROD=30 2 * * 1-5;
+                         azure_users=0 1 * * *"
 
 Every app process may run a scheduler: when two fire the same job, the store's run lock
 (``sync_runs.lock_key``) lets one run and the other records that it skipped. Each scheduled run,
@@ -39,7 +40,16 @@ def _odoo_job(store: Store, settings: Settings, environment: str | None) -> Any:
     return sync_odoo(store, settings, Environment(environment), triggered_by=ACTOR)
 
 
-JOBS: dict[str, tuple[bool, SyncJob]] = {"odoo_postgres": (True, _odoo_job)}
+def _entra_job(store: Store, settings: Settings, environment: str | None) -> Any:
+    from odoobridge.directory.sync import sync_azure
+
+    return sync_azure(store, settings, triggered_by=ACTOR)
+
+
+JOBS: dict[str, tuple[bool, SyncJob]] = {
+    "odoo_postgres": (True, _odoo_job),
+    "azure_users": (False, _entra_job),
+}
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,7 @@ def mount_domains(app: FastAPI) -> None:
     from odoobridge.access import pages as access_pages
     from odoobridge.auth import api as auth_api
     from odoobridge.auth import pages as auth_pages
+    from odoobridge.directory import api as directory_api
     from odoobridge.sync import api as sync_api
     from odoobridge.web import dashboard
 
@@ -216,6 +217,7 @@ def mount_domains(app: FastAPI) -> None:
     app.include_router(auth_api.router)
     app.include_router(sync_api.router)
     app.include_router(access_api.router)
+    app.include_router(directory_api.router)
     app.include_router(access_pages.router)
     app.include_router(integrations.router)
     app.include_router(analysis_api.router)
