@@ -80,6 +80,24 @@ def users_page(
     if view is not None:
         chosen = UserFilter(q, active, kind, department, sort, desc)
         rows = view.part(("users", chosen), lambda: filter_users(view, chosen))
+        key = ("users-table", tuple(sorted(request.query_params.multi_items())))
+
+        def table() -> Markup:
+            return render_fragment(
+                request,
+                "access/users_table.html",
+                {
+                    "request": request,
+                    "users": rows[offset : offset + limit],
+                    "total": len(rows),
+                    "filter": chosen,
+                    "env": environment,
+                    "offset": offset,
+                    "page_size": limit,
+                },
+            )
+
+        context["table"] = view.part(key, table)
         context.update(
             {
                 "users": rows[offset : offset + limit],

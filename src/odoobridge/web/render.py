@@ -104,4 +104,4 @@ def render_fragment(request: Request, template: str, context: dict[str, Any]) ->
     """A part of a page rendered to HTML once (to be cached with the data it shows); it must not
     depend on who asks (no CSRF token, no principal)."""
     templates: Jinja2Templates = request.app.state.templates
-    return Markup(templates.env.get_template(template).render(context))
+    return Markup(templates.env.get_template(template).render({"query": _query, **context}))
