@@ -29,8 +29,11 @@ def test_local_account_signs_in(store: Store) -> None:
     account_id = make_local(store, " Ada@Example.COM ")
     with store.session() as session:
         account = accounts.authenticate(session, "ada@example.com", PASSWORD)
-        assert (account.id, account.email, account.name) == (account_id, "ada@example.com",
-                                                             "Ada Lovelace")  # fmt: skip
+        assert (account.id, account.email, account.name) == (
+            account_id,
+            "ada@example.com",
+            "Ada Lovelace",
+        )
         assert account.password_hash and account.password_hash.startswith("$argon2id$")
         assert PASSWORD not in account.password_hash
         assert account.last_login_at is not None
@@ -52,8 +55,9 @@ def test_bad_account_input_says_what_to_fix(
     store: Store, email: str, password: str, message: str
 ) -> None:
     with store.session() as session, pytest.raises(ConfigError, match=message):
-        accounts.create_local_account(session, email=email, name="A", password=password,
-                                      role=Role.VIEWER, by="t")  # fmt: skip
+        accounts.create_local_account(
+            session, email=email, name="A", password=password, role=Role.VIEWER, by="t"
+        )
 
 
 def test_one_account_per_email(store: Store) -> None:
@@ -65,9 +69,13 @@ def test_one_account_per_email(store: Store) -> None:
 def test_sso_accounts_wait_for_approval(store: Store) -> None:
     with store.session() as session:
         account, created = accounts.sso_account(
-            session, oid="oid-1", email="Grace@Contoso.com", name="Grace Hopper",
-            job_title="Rear Admiral", department="Navy",
-        )  # fmt: skip
+            session,
+            oid="oid-1",
+            email="Grace@Contoso.com",
+            name="Grace Hopper",
+            job_title="Rear Admiral",
+            department="Navy",
+        )
         assert created and account.status == AccountStatus.PENDING
         assert (account.role, account.password_hash) == ("viewer", None)
         account_id = account.id
@@ -77,15 +85,25 @@ def test_sso_accounts_wait_for_approval(store: Store) -> None:
         accounts.authenticate(session, "grace@contoso.com", PASSWORD)  # no password at all
     with store.session() as session:
         again, created = accounts.sso_account(
-            session, oid="oid-1", email="grace@contoso.com", name="Grace B. Hopper",
-            job_title="Admiral", department=None,
-        )  # fmt: skip
+            session,
+            oid="oid-1",
+            email="grace@contoso.com",
+            name="Grace B. Hopper",
+            job_title="Admiral",
+            department=None,
+        )
         assert not created and again.id == account_id
-        assert (again.name, again.job_title, again.department) == ("Grace B. Hopper", "Admiral",
-                                                                   None)  # fmt: skip
+        assert (again.name, again.job_title, again.department) == (
+            "Grace B. Hopper",
+            "Admiral",
+            None,
+        )
         approved = accounts.approve_account(session, account_id, role=Role.AUDITOR, by="boss")
-        assert (approved.status, approved.role, approved.approved_by) == ("active", "auditor",
-                                                                          "boss")  # fmt: skip
+        assert (approved.status, approved.role, approved.approved_by) == (
+            "active",
+            "auditor",
+            "boss",
+        )
         accounts.ensure_may_sign_in(approved)
         with pytest.raises(Conflict, match="is not waiting for approval"):
             accounts.approve_account(session, account_id, role=Role.ADMIN, by="boss")
@@ -94,8 +112,14 @@ def test_sso_accounts_wait_for_approval(store: Store) -> None:
 def test_sso_does_not_take_over_a_local_account(store: Store) -> None:
     make_local(store, "ada@example.com")
     with store.session() as session, pytest.raises(Conflict, match="already has a local account"):
-        accounts.sso_account(session, oid="oid-2", email="ada@example.com", name="Ada",
-                             job_title=None, department=None)  # fmt: skip
+        accounts.sso_account(
+            session,
+            oid="oid-2",
+            email="ada@example.com",
+            name="Ada",
+            job_title=None,
+            department=None,
+        )
 
 
 def test_role_changes_end_sessions_and_keep_a_super_admin(store: Store) -> None:
@@ -103,17 +127,22 @@ def test_role_changes_end_sessions_and_keep_a_super_admin(store: Store) -> None:
     other = make_local(store, "other@example.com", Role.ADMIN)
     with store.session() as session:
         with pytest.raises(Conflict, match="cannot change your own role"):
-            accounts.change_account(session, boss, by_account_id=boss, by="boss",
-                                    role=Role.VIEWER)  # fmt: skip
+            accounts.change_account(session, boss, by_account_id=boss, by="boss", role=Role.VIEWER)
         with pytest.raises(Conflict, match="last active super admin"):
-            accounts.change_account(session, boss, by_account_id=None, by="cli",
-                                    status=AccountStatus.DISABLED)  # fmt: skip
-        changed = accounts.change_account(session, other, by_account_id=boss, by="boss",
-                                          role=Role.SUPER_ADMIN)  # fmt: skip
-        assert (changed.role, changed.session_version, changed.updated_by) == ("super_admin", 2,
-                                                                               "boss")  # fmt: skip
-        demoted = accounts.change_account(session, boss, by_account_id=other, by="other",
-                                          role=Role.ADMIN)  # fmt: skip
+            accounts.change_account(
+                session, boss, by_account_id=None, by="cli", status=AccountStatus.DISABLED
+            )
+        changed = accounts.change_account(
+            session, other, by_account_id=boss, by="boss", role=Role.SUPER_ADMIN
+        )
+        assert (changed.role, changed.session_version, changed.updated_by) == (
+            "super_admin",
+            2,
+            "boss",
+        )
+        demoted = accounts.change_account(
+            session, boss, by_account_id=other, by="other", role=Role.ADMIN
+        )
         assert demoted.role == "admin"
         with pytest.raises(ConfigError, match="status must be active or disabled"):
             accounts.change_account(session, boss, by_account_id=other, by="o", status="pending")
@@ -123,8 +152,14 @@ def test_role_changes_end_sessions_and_keep_a_super_admin(store: Store) -> None:
 
 def test_the_audit_log_is_append_only(store: Store) -> None:
     with store.session() as session:
-        event = record(session, actor="ada@example.com", action="export", target="users",
-                       detail={"rows": 7}, origin=Origin("10.0.0.1", "Firefox"))  # fmt: skip
+        event = record(
+            session,
+            actor="ada@example.com",
+            action="export",
+            target="users",
+            detail={"rows": 7},
+            origin=Origin("10.0.0.1", "Firefox"),
+        )
         event_id = event.id
     with store.session() as session:
         total, [found] = list_events(session, action="export")
@@ -165,7 +200,8 @@ def test_roles_and_scopes() -> None:
     with pytest.raises(ConfigError, match="unknown role 'owner': use one of viewer, auditor"):
         Role.parse("owner")
     assert parse_scopes(["gateway:read, gateway:read", "Gateway:Execute"]) == [
-        "gateway:read", "gateway:execute"
-    ]  # fmt: skip
+        "gateway:read",
+        "gateway:execute",
+    ]
     with pytest.raises(ConfigError, match="scope 'gateway' is malformed"):
         parse_scopes(["gateway"])

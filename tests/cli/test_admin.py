@@ -36,8 +36,15 @@ def run(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., object
 
 
 def test_admin_create_makes_the_first_super_admin(run: Callable[..., object], store: Store) -> None:
-    result = run("admin", "create", "--email", "Boss@Example.com", "--name", "The Boss",
-                 input=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+    result = run(
+        "admin",
+        "create",
+        "--email",
+        "Boss@Example.com",
+        "--name",
+        "The Boss",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert "made super_admin boss@example.com" in result.output  # type: ignore[attr-defined]
     assert PASSWORD not in result.output  # type: ignore[attr-defined]
@@ -46,27 +53,65 @@ def test_admin_create_makes_the_first_super_admin(run: Callable[..., object], st
         assert (account.role, account.status, account.source) == ("super_admin", "active", "local")
         event = session.scalars(select(AuditEvent)).one()
         assert (event.action, event.target, event.user_agent) == (
-            "account_created", "boss@example.com", "odoobridge-cli"
-        )  # fmt: skip
-    again = run("admin", "create", "--email", "boss@example.com", "--name", "B",
-                input=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+            "account_created",
+            "boss@example.com",
+            "odoobridge-cli",
+        )
+    again = run(
+        "admin",
+        "create",
+        "--email",
+        "boss@example.com",
+        "--name",
+        "B",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert again.exit_code == 1  # type: ignore[attr-defined]
     assert "error: an account for boss@example.com already exists" in again.output  # type: ignore[attr-defined]
 
 
 def test_admin_create_refuses_a_short_password(run: Callable[..., object]) -> None:
-    result = run("admin", "create", "--email", "a@example.com", "--name", "A", "--role", "admin",
-                 input="short\nshort\n")  # fmt: skip
+    result = run(
+        "admin",
+        "create",
+        "--email",
+        "a@example.com",
+        "--name",
+        "A",
+        "--role",
+        "admin",
+        input="short\nshort\n",
+    )
     assert result.exit_code == 1  # type: ignore[attr-defined]
     assert "error: the password must have at least 12 characters" in result.output  # type: ignore[attr-defined]
-    bad_role = run("admin", "create", "--email", "a@example.com", "--name", "A", "--role", "god",
-                   input=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+    bad_role = run(
+        "admin",
+        "create",
+        "--email",
+        "a@example.com",
+        "--name",
+        "A",
+        "--role",
+        "god",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert "error: unknown role 'god'" in bad_role.output  # type: ignore[attr-defined]
 
 
 def test_apikey_create_list_revoke(run: Callable[..., object]) -> None:
-    made = run("apikey", "create", "--name", "backup", "--role", "auditor", "--scope",
-               "gateway:read", "--expires-in-days", "10", "--json")  # fmt: skip
+    made = run(
+        "apikey",
+        "create",
+        "--name",
+        "backup",
+        "--role",
+        "auditor",
+        "--scope",
+        "gateway:read",
+        "--expires-in-days",
+        "10",
+        "--json",
+    )
     assert made.exit_code == 0, made.output  # type: ignore[attr-defined]
     key = json.loads(made.output)  # type: ignore[attr-defined]
     assert key["role"] == "auditor" and key["scopes"] == ["gateway:read"]
@@ -87,15 +132,24 @@ def test_apikey_create_list_revoke(run: Callable[..., object]) -> None:
 def test_serve_answers_and_refuses_a_placeholder_secret(store_url: str, tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": store_url, "ODOOBRIDGE_PORT": str(port)}
-    refused = subprocess.run([sys.executable, "-m", "odoobridge", "serve"], env=env,
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    refused = subprocess.run(
+        [sys.executable, "-m", "odoobridge", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 1
     assert refused.stderr.startswith("error: ODOOBRIDGE_SECRET_KEY must be set to 32 or more")
     env["ODOOBRIDGE_SECRET_KEY"] = "s" * 48
     log = tmp_path / "serve.log"
     with log.open("w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "odoobridge", "serve"], env=env,
-                                  stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        server = subprocess.Popen(
+            [sys.executable, "-m", "odoobridge", "serve"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:

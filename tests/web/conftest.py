@@ -76,8 +76,14 @@ def people(store: Store) -> dict[Role, str]:
     made: dict[Role, str] = {}
     with store.session() as session:
         for role in Role:
-            account = create_local_account(session, email=email_for(role), name=role.label,
-                                           password=PASSWORD, role=role, by="test")  # fmt: skip
+            account = create_local_account(
+                session,
+                email=email_for(role),
+                name=role.label,
+                password=PASSWORD,
+                role=role,
+                by="test",
+            )
             made[role] = account.email
     return made
 
@@ -91,8 +97,9 @@ def login_token(c: httpx.Client) -> str:
 
 def sign_in(c: httpx.Client, email: str, password: str = PASSWORD) -> httpx.Response:
     token = login_token(c)
-    return c.post("/login", data={"email": email, "password": password, "csrf_token": token,
-                                  "next": "/"})  # fmt: skip
+    return c.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token, "next": "/"}
+    )
 
 
 @dataclass
@@ -129,9 +136,15 @@ def make_key(store: Store) -> Callable[..., str]:
 
     def make(role: Role, scopes: list[str] | None = None, **kwargs: Any) -> str:
         with store.session() as session:
-            _key, raw = create_api_key(session, name=f"test {role.value}", role=role,
-                                       scopes=scopes or [], by="test", by_role=Role.SUPER_ADMIN,
-                                       **kwargs)  # fmt: skip
+            _key, raw = create_api_key(
+                session,
+                name=f"test {role.value}",
+                role=role,
+                scopes=scopes or [],
+                by="test",
+                by_role=Role.SUPER_ADMIN,
+                **kwargs,
+            )
         return raw
 
     return make

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import httpx
@@ -19,7 +19,7 @@ from odoobridge.store.base import utcnow
 from odoobridge.store.engine import Store
 from odoobridge.web.deps import Principal, require_scope
 from tests.web.conftest import SignedIn, sign_in
-from tests.web.live import client, live_server
+from tests.web.live import client, live_server, wait_until
 
 
 def get(c: httpx.Client, path: str, key: str) -> httpx.Response:
@@ -30,8 +30,10 @@ def test_a_key_is_shown_once_and_hashed_at_rest(
     signed_in: Callable[[Role], SignedIn], store: Store, anonymous: httpx.Client
 ) -> None:
     admin = signed_in(Role.ADMIN)
-    made = admin.post("/api/admin/api-keys", json={"name": "nightly export", "role": "auditor",
-                                                   "expires_in_days": 30})  # fmt: skip
+    made = admin.post(
+        "/api/admin/api-keys",
+        json={"name": "nightly export", "role": "auditor", "expires_in_days": 30},
+    )
     assert made.status_code == 201
     body = made.json()
     raw = body["key"]
@@ -41,15 +43,22 @@ def test_a_key_is_shown_once_and_hashed_at_rest(
         row = session.scalars(select(ApiKey)).one()
         assert row.key_hash == hashlib.sha256(raw.encode()).hexdigest()
         assert raw not in (row.prefix, row.key_hash, row.name)
-        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "api_key_created")
-                                ).one()  # fmt: skip
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "api_key_created")
+        ).one()
         assert (event.actor, event.target) == ("admin@example.com", body["prefix"])
         assert raw not in str(event.as_dict())
     listed = admin.client.get("/api/admin/api-keys").json()
     assert [k["prefix"] for k in listed] == [body["prefix"]] and "key" not in listed[0]
     me = get(anonymous, "/api/auth/me", raw).json()
-    assert me == {"kind": "api_key", "actor": f"apikey:{body['prefix']}", "name": "nightly export",
-                  "role": "auditor", "scopes": [], "csrf_token": None}  # fmt: skip
+    assert me == {
+        "kind": "api_key",
+        "actor": f"apikey:{body['prefix']}",
+        "name": "nightly export",
+        "role": "auditor",
+        "scopes": [],
+        "csrf_token": None,
+    }
 
 
 def test_keys_work_only_within_their_role(
@@ -63,16 +72,20 @@ def test_keys_work_only_within_their_role(
     admin = make_key(Role.ADMIN)
     assert get(anonymous, "/api/admin/audit", admin).status_code == 200
     assert get(anonymous, "/api/admin/accounts", admin).status_code == 403
-    stronger = anonymous.post("/api/admin/api-keys", json={"name": "x", "role": "super_admin"},
-                              headers={"X-API-Key": admin})  # fmt: skip
+    stronger = anonymous.post(
+        "/api/admin/api-keys",
+        json={"name": "x", "role": "super_admin"},
+        headers={"X-API-Key": admin},
+    )
     assert stronger.status_code == 403
     assert stronger.json() == {"detail": "a admin cannot make a key with the role super_admin"}
     # an admin sees and revokes only the keys it made
     boss = signed_in(Role.SUPER_ADMIN)
     theirs = boss.post("/api/admin/api-keys", json={"name": "boss's", "role": "viewer"}).json()
     assert get(anonymous, "/api/admin/api-keys", admin).json() == []
-    answer = anonymous.post(f"/api/admin/api-keys/{theirs['id']}/revoke",
-                            headers={"X-API-Key": admin})  # fmt: skip
+    answer = anonymous.post(
+        f"/api/admin/api-keys/{theirs['id']}/revoke", headers={"X-API-Key": admin}
+    )
     assert answer.status_code == 403
     assert answer.json()["detail"] == (
         f"the API key {theirs['prefix']} belongs to super-admin@example.com: ask a super admin"
@@ -80,9 +93,11 @@ def test_keys_work_only_within_their_role(
 
 
 def test_a_revoked_key_fails(
-    anonymous: httpx.Client, make_key: Callable[..., str], signed_in: Callable[[Role], SignedIn],
+    anonymous: httpx.Client,
+    make_key: Callable[..., str],
+    signed_in: Callable[[Role], SignedIn],
     store: Store,
-) -> None:  # fmt: skip
+) -> None:
     boss = signed_in(Role.SUPER_ADMIN)
     made = boss.post("/api/admin/api-keys", json={"name": "script", "role": "viewer"}).json()
     assert get(anonymous, "/api/auth/me", made["key"]).status_code == 200
@@ -110,6 +125,8 @@ def test_an_expired_or_unknown_key_fails(
         key = session.scalars(select(ApiKey)).one()
         key.expires_at = utcnow() - timedelta(minutes=1)
         prefix = key.prefix
+    # changed by another process (here: directly in the store): the app notices within 5 s
+    wait_until(lambda: get(anonymous, "/api/auth/me", raw).status_code == 401, timeout=10)
     answer = get(anonymous, "/api/auth/me", raw)
     assert answer.status_code == 401
     assert answer.json()["detail"].startswith(f"the API key {prefix} expired on ")
@@ -128,9 +145,14 @@ def test_last_use_is_recorded(
     raw = make_key(Role.VIEWER)
     before = utcnow()
     get(anonymous, "/api/auth/me", raw)
-    with store.session() as session:
-        used = session.scalars(select(ApiKey.last_used_at)).one()
-    assert used is not None and used >= before - timedelta(seconds=1)
+
+    def used() -> datetime | None:
+        with store.session() as session:
+            return session.scalars(select(ApiKey.last_used_at)).one()
+
+    wait_until(lambda: used() is not None, timeout=10)
+    stamped = used()
+    assert stamped is not None and stamped >= before - timedelta(seconds=1)
 
 
 GatewayReader = Annotated[Principal, Depends(require_scope("gateway:read", Role.VIEWER))]

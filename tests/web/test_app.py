@@ -29,8 +29,12 @@ def test_health_and_readiness(anonymous: httpx.Client) -> None:
 
 def test_not_ready_when_migrations_are_missing(store: Store, anonymous: httpx.Client) -> None:
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '20261123_foundation' "
-                          "WHERE version_num = '20261123_auth'"))  # fmt: skip
+        conn.execute(
+            text(
+                "UPDATE alembic_version SET version_num = '20261123_foundation' "
+                "WHERE version_num = '20261123_auth'"
+            )
+        )
     answer = anonymous.get("/readyz")
     assert answer.status_code == 503
     assert answer.json() == {

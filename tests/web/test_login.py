@@ -21,7 +21,7 @@ from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from odoobridge.web.app import SESSION_COOKIE, create_app
 from tests.web.conftest import PASSWORD, SECRET_KEY, SignedIn, login_token, sign_in
-from tests.web.live import client, live_server
+from tests.web.live import client, live_server, wait_until
 
 
 def events(store: Store, action: str) -> list[AuditEvent]:
@@ -43,8 +43,10 @@ def test_sign_in_sets_a_signed_httponly_cookie(
     assert me["actor"] == "auditor@example.com" and me["role"] == "auditor"
     [event] = events(store, "sign_in")
     assert (event.actor, event.ip, event.detail) == (
-        "auditor@example.com", "127.0.0.1", {"method": "password"}
-    )  # fmt: skip
+        "auditor@example.com",
+        "127.0.0.1",
+        {"method": "password"},
+    )
     assert event.user_agent and event.user_agent.startswith("python-httpx/")
 
 
@@ -99,8 +101,12 @@ def test_csrf_is_required_on_cookie_calls_only(
 
 def test_next_only_follows_local_paths(anonymous: httpx.Client, people: dict[Role, str]) -> None:
     token = login_token(anonymous)
-    form = {"email": people[Role.VIEWER], "password": PASSWORD, "csrf_token": token,
-            "next": "//evil.example/x"}  # fmt: skip
+    form = {
+        "email": people[Role.VIEWER],
+        "password": PASSWORD,
+        "csrf_token": token,
+        "next": "//evil.example/x",
+    }
     answer = anonymous.post("/login", data=form)
     assert answer.headers["location"] == "/"
     assert anonymous.get("/login?next=/groups").headers["location"] == "/groups"
@@ -145,7 +151,8 @@ def test_disabling_an_account_ends_its_sessions(
         target = account_by_email(session, "auditor@example.com")
         assert target is not None
         change_account(session, target.id, by_account_id=None, by="test", status="disabled")
-    assert auditor.client.get("/api/auth/me").status_code == 401
+    # changed by another process (here: directly in the store): the app notices within 5 s
+    wait_until(lambda: auditor.client.get("/api/auth/me").status_code == 401, timeout=10)
     answer = sign_in(auditor.client, "auditor@example.com")
     assert answer.status_code == 403 and "is disabled" in answer.text
 
@@ -175,10 +182,14 @@ def test_throttling_is_shared_through_redis(
     connection.ping()
     email = f"shared-{uuid.uuid4().hex[:8]}@example.com"
     with store.session() as session:
-        create_local_account(session, email=email, name="Shared", password=PASSWORD,
-                             role=Role.VIEWER, by="test")  # fmt: skip
-    settings = make_settings(ODOOBRIDGE_SECRET_KEY=SECRET_KEY, REDIS_URL="redis://127.0.0.1:6379/15",
-                             ODOOBRIDGE_LOGIN_THROTTLE="3/minute")  # fmt: skip
+        create_local_account(
+            session, email=email, name="Shared", password=PASSWORD, role=Role.VIEWER, by="test"
+        )
+    settings = make_settings(
+        ODOOBRIDGE_SECRET_KEY=SECRET_KEY,
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        ODOOBRIDGE_LOGIN_THROTTLE="3/minute",
+    )
     first, second = create_app(settings, store), create_app(settings, store)
     with live_server(first) as one, live_server(second) as two:
         with client(one) as c:

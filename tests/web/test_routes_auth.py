@@ -115,8 +115,15 @@ def test_every_route_needs_its_role(
 
 
 def test_public_routes_answer_without_authentication(anonymous: httpx.Client) -> None:
-    for path in ("/login", "/healthz", "/readyz", "/docs", "/openapi.json",
-                 "/static/vendor/plotly.min.js", "/static/app/css/app.css"):  # fmt: skip
+    for path in (
+        "/login",
+        "/healthz",
+        "/readyz",
+        "/docs",
+        "/openapi.json",
+        "/static/vendor/plotly.min.js",
+        "/static/app/css/app.css",
+    ):
         assert anonymous.get(path).status_code == 200, path
 
 

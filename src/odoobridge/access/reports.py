@@ -13,6 +13,7 @@ from odoobridge.access.compare import CATEGORIES, compare, load_mapping, match_a
 from odoobridge.access.effective import AccessIndex, index_for
 from odoobridge.access.findings import Context, Finding, FindingsConfig, compute_findings
 from odoobridge.access.models import ComparisonResult
+from odoobridge.access.snapshot import SnapshotCache
 from odoobridge.access.sync import SYNC_TYPE
 from odoobridge.directory.state import (
     EntraUser,
@@ -42,29 +43,44 @@ def department_groups(settings: Settings) -> dict[str, Any]:
 
 
 def directory_people(
-    session: Session, settings: Settings, index: AccessIndex
+    session: Session, settings: Settings, index: AccessIndex, directory_run: int | None
 ) -> dict[int, EntraUser]:
-    """Odoo users matched to Entra users of the latest directory run (none before one)."""
-    if latest_directory_run(session) is None:
+    """Odoo users matched to the Entra users of a directory run (none before the first)."""
+    if directory_run is None:
         return {}
-    matching = match_accounts(index.snap.users, entra_users(session), identity_map(settings))
-    return matching.by_odoo
+    users = entra_users(session, directory_run)
+    return match_accounts(index.snap.users, users, identity_map(settings)).by_odoo
+
+
+_FINDINGS = SnapshotCache(size=8)
 
 
 def findings_for(
     session: Session, settings: Settings, environment: Environment, run_id: int | None = None
-) -> list[Finding]:
+) -> tuple[AccessIndex, list[Finding]]:
     """Every finding of the run (default: the latest), with Entra sign-ins and departments and
-    the other environment's latest run when they have been synced."""
+    the other environment's latest run when they have been synced. A run's findings never
+    change for the same inputs, so they are cached per run, other run, directory run and
+    configuration."""
     index = index_for(session, environment, run_id)
     other_env = Environment.PROD if environment is Environment.PREPROD else Environment.PREPROD
-    other = (
-        index_for(session, other_env)
-        if latest_success(session, SYNC_TYPE, other_env.value)
-        else None
+    other_run = latest_success(session, SYNC_TYPE, other_env.value)
+    directory_run = latest_directory_run(session)
+    directory_id = directory_run.id if directory_run is not None else None
+    config = FindingsConfig.from_settings(settings)
+    key = (
+        f"{session.get_bind().engine.url}|{other_run.id if other_run else None}|{directory_id}|"
+        f"{config}|{settings.identity_map_file}",
+        environment.value,
+        index.snap.run_id,
     )
-    context = Context(people=dict(directory_people(session, settings, index)), other=other)
-    return compute_findings(index, FindingsConfig.from_settings(settings), context)
+    found: list[Finding] | None = _FINDINGS.get(key)
+    if found is None:
+        other = index_for(session, other_env, other_run.id) if other_run is not None else None
+        people = directory_people(session, settings, index, directory_id)
+        found = compute_findings(index, config, Context(people=dict(people), other=other))
+        _FINDINGS.put(key, found)
+    return index, found
 
 
 def run_compare(

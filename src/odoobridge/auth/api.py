@@ -22,7 +22,15 @@ from odoobridge.auth.schemas import (
     Me,
 )
 from odoobridge.store.base import utcnow
-from odoobridge.web.deps import Admin, DbSession, SuperAdmin, Viewer, csrf_token, origin_of
+from odoobridge.web.deps import (
+    Admin,
+    DbSession,
+    SuperAdmin,
+    Viewer,
+    csrf_token,
+    forget_credentials,
+    origin_of,
+)
 from odoobridge.web.exports import ExportFormat, export_response
 from odoobridge.web.schemas import Page
 
@@ -54,44 +62,84 @@ def list_accounts(
     ]
 
 
-@router.post("/admin/accounts", response_model=AccountOut, status_code=201,
-             summary="Make a local account")  # fmt: skip
+@router.post(
+    "/admin/accounts", response_model=AccountOut, status_code=201, summary="Make a local account"
+)
 def create_account(
     request: Request, body: AccountCreate, session: DbSession, principal: SuperAdmin
 ) -> AccountOut:
     account = accounts.create_local_account(
-        session, email=body.email, name=body.name, password=body.password, role=body.role,
+        session,
+        email=body.email,
+        name=body.name,
+        password=body.password,
+        role=body.role,
         by=principal.actor,
-    )  # fmt: skip
-    record(session, actor=principal.actor, action="account_created", target=account.email,
-           detail={"role": account.role}, origin=origin_of(request))  # fmt: skip
+    )
+    record(
+        session,
+        actor=principal.actor,
+        action="account_created",
+        target=account.email,
+        detail={"role": account.role},
+        origin=origin_of(request),
+    )
     return AccountOut.model_validate(account.as_dict())
 
 
-@router.post("/admin/accounts/{account_id}/approve", response_model=AccountOut,
-             summary="Approve an account waiting after Microsoft sign-in")  # fmt: skip
+@router.post(
+    "/admin/accounts/{account_id}/approve",
+    response_model=AccountOut,
+    summary="Approve an account waiting after Microsoft sign-in",
+)
 def approve_account(
-    request: Request, account_id: int, body: AccountApprove, session: DbSession,
+    request: Request,
+    account_id: int,
+    body: AccountApprove,
+    session: DbSession,
     principal: SuperAdmin,
-) -> AccountOut:  # fmt: skip
+) -> AccountOut:
     account = accounts.approve_account(session, account_id, role=body.role, by=principal.actor)
-    record(session, actor=principal.actor, action="account_approved", target=account.email,
-           detail={"role": account.role}, origin=origin_of(request))  # fmt: skip
+    record(
+        session,
+        actor=principal.actor,
+        action="account_approved",
+        target=account.email,
+        detail={"role": account.role},
+        origin=origin_of(request),
+    )
     return AccountOut.model_validate(account.as_dict())
 
 
-@router.patch("/admin/accounts/{account_id}", response_model=AccountOut,
-              summary="Change an account's role or status")  # fmt: skip
+@router.patch(
+    "/admin/accounts/{account_id}",
+    response_model=AccountOut,
+    summary="Change an account's role or status",
+)
 def change_account(
-    request: Request, account_id: int, body: AccountChange, session: DbSession,
+    request: Request,
+    account_id: int,
+    body: AccountChange,
+    session: DbSession,
     principal: SuperAdmin,
-) -> AccountOut:  # fmt: skip
+) -> AccountOut:
     account = accounts.change_account(
-        session, account_id, by_account_id=principal.id if principal.kind == "session" else None,
-        by=principal.actor, role=body.role, status=body.status,
-    )  # fmt: skip
-    record(session, actor=principal.actor, action="account_changed", target=account.email,
-           detail=body.model_dump(exclude_none=True), origin=origin_of(request))  # fmt: skip
+        session,
+        account_id,
+        by_account_id=principal.id if principal.kind == "session" else None,
+        by=principal.actor,
+        role=body.role,
+        status=body.status,
+    )
+    forget_credentials(request)
+    record(
+        session,
+        actor=principal.actor,
+        action="account_changed",
+        target=account.email,
+        detail=body.model_dump(exclude_none=True),
+        origin=origin_of(request),
+    )
     return AccountOut.model_validate(account.as_dict())
 
 
@@ -107,30 +155,52 @@ def list_keys(session: DbSession, principal: Admin) -> list[ApiKeyOut]:
     ]
 
 
-@router.post("/admin/api-keys", response_model=ApiKeyCreated, status_code=201,
-             summary="Make an API key (shown once)")  # fmt: skip
+@router.post(
+    "/admin/api-keys",
+    response_model=ApiKeyCreated,
+    status_code=201,
+    summary="Make an API key (shown once)",
+)
 def create_key(
     request: Request, body: ApiKeyCreate, session: DbSession, principal: Admin
 ) -> ApiKeyCreated:
     expires = utcnow() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
     key, raw = apikeys.create_api_key(
-        session, name=body.name, role=body.role, scopes=body.scopes, expires_at=expires,
-        by=principal.actor, by_role=principal.role,
-    )  # fmt: skip
-    record(session, actor=principal.actor, action="api_key_created", target=key.prefix,
-           detail={"name": key.name, "role": key.role, "scopes": key.scopes},
-           origin=origin_of(request))  # fmt: skip
+        session,
+        name=body.name,
+        role=body.role,
+        scopes=body.scopes,
+        expires_at=expires,
+        by=principal.actor,
+        by_role=principal.role,
+    )
+    record(
+        session,
+        actor=principal.actor,
+        action="api_key_created",
+        target=key.prefix,
+        detail={"name": key.name, "role": key.role, "scopes": key.scopes},
+        origin=origin_of(request),
+    )
     return ApiKeyCreated.model_validate({**key.as_dict(), "key": raw})
 
 
-@router.post("/admin/api-keys/{key_id}/revoke", response_model=ApiKeyOut,
-             summary="Revoke an API key")  # fmt: skip
+@router.post(
+    "/admin/api-keys/{key_id}/revoke", response_model=ApiKeyOut, summary="Revoke an API key"
+)
 def revoke_key(request: Request, key_id: int, session: DbSession, principal: Admin) -> ApiKeyOut:
     key = apikeys.get_api_key(session, key_id)
     apikeys.ensure_may_manage(key, actor=principal.actor, role=principal.role)
     apikeys.revoke_api_key(session, key, by=principal.actor)
-    record(session, actor=principal.actor, action="api_key_revoked", target=key.prefix,
-           detail={"name": key.name}, origin=origin_of(request))  # fmt: skip
+    forget_credentials(request)
+    record(
+        session,
+        actor=principal.actor,
+        action="api_key_revoked",
+        target=key.prefix,
+        detail={"name": key.name},
+        origin=origin_of(request),
+    )
     return ApiKeyOut.model_validate(key.as_dict())
 
 
@@ -163,8 +233,13 @@ def export_audit(
     action: str | None = None,
 ) -> Response:
     total, events = list_events(session, action=action, limit=1_000_000)
-    rows = [[e.id, e.at, e.actor, e.action, e.target, e.detail, e.ip, e.user_agent]
-            for e in events]  # fmt: skip
-    record(session, actor=principal.actor, action="export", target="audit",
-           detail={"format": format.value, "rows": total}, origin=origin_of(request))  # fmt: skip
+    rows = [[e.id, e.at, e.actor, e.action, e.target, e.detail, e.ip, e.user_agent] for e in events]
+    record(
+        session,
+        actor=principal.actor,
+        action="export",
+        target="audit",
+        detail={"format": format.value, "rows": total},
+        origin=origin_of(request),
+    )
     return export_response("audit-log", format, AUDIT_COLUMNS, rows)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -19,7 +21,11 @@ from sqlalchemy.orm import Session
 from odoobridge.auth.models import ApiKey
 from odoobridge.auth.roles import Role, parse_scopes
 from odoobridge.errors import ConfigError, Conflict, Forbidden, NotFound, Unauthorized
+from odoobridge.logs import get_logger
 from odoobridge.store.base import utcnow
+from odoobridge.store.engine import Store
+
+log = get_logger(__name__)
 
 KEY_PREFIX = "obk_"
 _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -28,7 +34,7 @@ PREFIX_LENGTH = len(KEY_PREFIX) + _RANDOM_PREFIX
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-def _digest(raw: str) -> str:
+def key_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -58,7 +64,7 @@ def create_api_key(
     prefix, raw = _new_key()
     key = ApiKey(
         prefix=prefix,
-        key_hash=_digest(raw),
+        key_hash=key_digest(raw),
         name=cleaned[:200],
         role=role.value,
         scopes=parse_scopes(scopes or []),
@@ -80,7 +86,7 @@ def authenticate_key(session: Session, raw: str) -> ApiKey:
     if not prefix.startswith(KEY_PREFIX) or not secret:
         raise Unauthorized("the X-API-Key header does not hold an OdooBridge API key")
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
-    if key is None or not hmac.compare_digest(key.key_hash, _digest(candidate)):
+    if key is None or not hmac.compare_digest(key.key_hash, key_digest(candidate)):
         raise Unauthorized("the API key is not valid")
     state = key.state()
     if state == "revoked":
@@ -93,12 +99,40 @@ def authenticate_key(session: Session, raw: str) -> ApiKey:
     return key
 
 
-def mark_used(session: Session, key: ApiKey) -> None:
-    """Record the use, at most once a minute per key (so busy scripts don't write per call)."""
-    now = utcnow()
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
-        return
-    session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+def needs_marking(key: ApiKey) -> bool:
+    """Whether a use should be recorded: at most once a minute per key (so busy scripts don't
+    write on every call)."""
+    return key.last_used_at is None or utcnow() - key.last_used_at >= LAST_USED_RESOLUTION
+
+
+def mark_used(session: Session, key_id: int) -> None:
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))
+
+
+class KeyUseRecorder:
+    """Records key use off the request: a request notes the key, a short thread of its own
+    writes ``last_used_at``. A request thread never waits for a second store connection (under
+    load that would exhaust the pool) and never holds SQLite's write lock for it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._noted: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def note(self, key_id: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._noted.get(key_id, -1e9) < LAST_USED_RESOLUTION.total_seconds():
+                return
+            self._noted[key_id] = now
+        threading.Thread(target=self._write, args=(key_id,), daemon=True).start()
+
+    def _write(self, key_id: int) -> None:
+        try:
+            with self.store.session() as session:
+                mark_used(session, key_id)
+        except Exception:  # a missed "last used" stamp must never break anything
+            log.warning("could not record an API key's use", exc_info=True)
 
 
 def get_api_key(session: Session, key_id: int) -> ApiKey:

@@ -24,6 +24,7 @@ from odoobridge.web.deps import (
     Viewer,
     check_csrf,
     end_session,
+    forget_credentials,
     get_store,
     optional_principal,
     origin_of,
@@ -46,8 +47,12 @@ def safe_next(target: str | None) -> str:
 def _login_page(
     request: Request, *, next_url: str, email: str = "", error: str | None = None, status: int = 200
 ) -> HTMLResponse:
-    context = {"next": next_url, "email": email, "error": error,
-               "sso": getattr(request.app.state, "sso", None) is not None}  # fmt: skip
+    context = {
+        "next": next_url,
+        "email": email,
+        "error": error,
+        "sso": getattr(request.app.state, "sso", None) is not None,
+    }
     return render(request, "auth/login.html", context, status_code=status)
 
 
@@ -81,17 +86,27 @@ def login(
         with store.session() as session:
             account = accounts.authenticate(session, email, password)
             start_session(request, account)
-            record(session, actor=account.email, action="sign_in", detail={"method": "password"},
-                   origin=origin)  # fmt: skip
+            record(
+                session,
+                actor=account.email,
+                action="sign_in",
+                detail={"method": "password"},
+                origin=origin,
+            )
     except AppError as exc:
         if isinstance(exc, Unauthorized):
             throttle.failed(email, address)
         with store.session() as session:
-            record(session, actor=email.strip().lower()[:200] or "(empty)",
-                   action="sign_in_failed", detail={"reason": exc.message},
-                   origin=origin)  # fmt: skip
-        page = _login_page(request, next_url=target, email=email, error=exc.message,
-                           status=exc.status)  # fmt: skip
+            record(
+                session,
+                actor=email.strip().lower()[:200] or "(empty)",
+                action="sign_in_failed",
+                detail={"reason": exc.message},
+                origin=origin,
+            )
+        page = _login_page(
+            request, next_url=target, email=email, error=exc.message, status=exc.status
+        )
         if isinstance(exc, TooManyRequests):
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
@@ -167,8 +182,14 @@ def create_account_form(
     account = accounts.create_local_account(
         session, email=email, name=name, password=password, role=role, by=principal.actor
     )
-    record(session, actor=principal.actor, action="account_created", target=account.email,
-           detail={"role": account.role}, origin=origin_of(request))  # fmt: skip
+    record(
+        session,
+        actor=principal.actor,
+        action="account_created",
+        target=account.email,
+        detail={"role": account.role},
+        origin=origin_of(request),
+    )
     return _back(request, f"Made the account {account.email} ({account.role}).")
 
 
@@ -181,8 +202,14 @@ def approve_form(
     role: Annotated[Role, Form()] = Role.VIEWER,
 ) -> Response:
     account = accounts.approve_account(session, account_id, role=role, by=principal.actor)
-    record(session, actor=principal.actor, action="account_approved", target=account.email,
-           detail={"role": account.role}, origin=origin_of(request))  # fmt: skip
+    record(
+        session,
+        actor=principal.actor,
+        action="account_approved",
+        target=account.email,
+        detail={"role": account.role},
+        origin=origin_of(request),
+    )
     return _back(request, f"Approved {account.email} as {account.role}.")
 
 
@@ -196,12 +223,23 @@ def change_form(
     status: Annotated[str | None, Form(pattern="^(active|disabled)$")] = None,
 ) -> Response:
     account = accounts.change_account(
-        session, account_id, by_account_id=principal.id, by=principal.actor, role=role,
+        session,
+        account_id,
+        by_account_id=principal.id,
+        by=principal.actor,
+        role=role,
         status=status,
-    )  # fmt: skip
+    )
+    forget_credentials(request)
     detail = {k: v for k, v in {"role": role, "status": status}.items() if v}
-    record(session, actor=principal.actor, action="account_changed", target=account.email,
-           detail=detail, origin=origin_of(request))  # fmt: skip
+    record(
+        session,
+        actor=principal.actor,
+        action="account_changed",
+        target=account.email,
+        detail=detail,
+        origin=origin_of(request),
+    )
     return _back(request, f"Changed {account.email}: {account.role}, {account.status}.")
 
 
@@ -217,12 +255,22 @@ def create_key_form(
 ) -> HTMLResponse:
     expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     key, raw = apikeys.create_api_key(
-        session, name=name, role=role, scopes=[scopes], expires_at=expires, by=principal.actor,
+        session,
+        name=name,
+        role=role,
+        scopes=[scopes],
+        expires_at=expires,
+        by=principal.actor,
         by_role=principal.role,
-    )  # fmt: skip
-    record(session, actor=principal.actor, action="api_key_created", target=key.prefix,
-           detail={"name": key.name, "role": key.role, "scopes": key.scopes},
-           origin=origin_of(request))  # fmt: skip
+    )
+    record(
+        session,
+        actor=principal.actor,
+        action="api_key_created",
+        target=key.prefix,
+        detail={"name": key.name, "role": key.role, "scopes": key.scopes},
+        origin=origin_of(request),
+    )
     return _admin(request, session, principal, new_key={"name": key.name, "key": raw})
 
 
@@ -233,6 +281,13 @@ def revoke_key_form(
     key = apikeys.get_api_key(session, key_id)
     apikeys.ensure_may_manage(key, actor=principal.actor, role=principal.role)
     apikeys.revoke_api_key(session, key, by=principal.actor)
-    record(session, actor=principal.actor, action="api_key_revoked", target=key.prefix,
-           detail={"name": key.name}, origin=origin_of(request))  # fmt: skip
+    forget_credentials(request)
+    record(
+        session,
+        actor=principal.actor,
+        action="api_key_revoked",
+        target=key.prefix,
+        detail={"name": key.name},
+        origin=origin_of(request),
+    )
     return _back(request, f"Revoked the API key {key.prefix} ({key.name}).")

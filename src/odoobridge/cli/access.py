@@ -157,7 +157,7 @@ def findings_command(
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
     with state.store().session() as session:
-        found = findings_for(session, state.settings(), environment, run)
+        _index, found = findings_for(session, state.settings(), environment, run)
     selected: list[Finding] = [
         f
         for f in found

@@ -31,15 +31,20 @@ def create_command(
     """Make a local account (by default the first super admin); the password is prompted."""
     state: CliState = ctx.obj
     chosen = Role.parse(role)
-    password = typer.prompt("Password (12+ characters)", hide_input=True,
-                            confirmation_prompt=True)  # fmt: skip
+    password = typer.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
     by = triggered_by()
     with state.store().session() as session:
         account = accounts.create_local_account(
             session, email=email, name=name, password=password, role=chosen, by=by
         )
-        record(session, actor=by, action="account_created", target=account.email,
-               detail={"role": account.role}, origin=Origin.cli())  # fmt: skip
+        record(
+            session,
+            actor=by,
+            action="account_created",
+            target=account.email,
+            detail={"role": account.role},
+            origin=Origin.cli(),
+        )
     typer.echo(f"made {account.role} {account.email}: sign in at /login")
 
 
@@ -63,12 +68,22 @@ def apikey_create_command(
     expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     with state.store().session() as session:
         key, raw = apikeys.create_api_key(
-            session, name=name, role=chosen, scopes=scope or [], expires_at=expires, by=by,
+            session,
+            name=name,
+            role=chosen,
+            scopes=scope or [],
+            expires_at=expires,
+            by=by,
             by_role=Role.SUPER_ADMIN,
-        )  # fmt: skip
-        record(session, actor=by, action="api_key_created", target=key.prefix,
-               detail={"name": key.name, "role": key.role, "scopes": key.scopes},
-               origin=Origin.cli())  # fmt: skip
+        )
+        record(
+            session,
+            actor=by,
+            action="api_key_created",
+            target=key.prefix,
+            detail={"name": key.name, "role": key.role, "scopes": key.scopes},
+            origin=Origin.cli(),
+        )
         shown = key.as_dict()
     if as_json:
         print_json({**shown, "key": raw})
@@ -93,11 +108,20 @@ def apikey_list_command(
         f"API keys ({len(keys)})",
         ["id", "prefix", "name", "role", "scopes", "state", "expires", "last used", "by"],
         [
-            [k["id"], k["prefix"], k["name"], k["role"], ", ".join(k["scopes"]), k["state"],
-             k["expires_at"] or "never", k["last_used_at"] or "never", k["created_by"]]
+            [
+                k["id"],
+                k["prefix"],
+                k["name"],
+                k["role"],
+                ", ".join(k["scopes"]),
+                k["state"],
+                k["expires_at"] or "never",
+                k["last_used_at"] or "never",
+                k["created_by"],
+            ]
             for k in keys
         ],
-    )  # fmt: skip
+    )
 
 
 @apikey_app.command("revoke")
@@ -111,8 +135,14 @@ def apikey_revoke_command(
     with state.store().session() as session:
         found = apikeys.find_api_key(session, key)
         apikeys.revoke_api_key(session, found, by=by)
-        record(session, actor=by, action="api_key_revoked", target=found.prefix,
-               detail={"name": found.name}, origin=Origin.cli())  # fmt: skip
+        record(
+            session,
+            actor=by,
+            action="api_key_revoked",
+            target=found.prefix,
+            detail={"name": found.name},
+            origin=Origin.cli(),
+        )
         prefix = found.prefix
     typer.echo(f"revoked {prefix}")
 

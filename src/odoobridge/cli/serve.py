@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from odoobridge.cli.state import CliState
+from odoobridge.errors import ConfigError
 from odoobridge.logs import configure_logging, get_logger, kv
 
 log = get_logger(__name__)
@@ -18,6 +19,9 @@ def serve_command(
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Default: ODOOBRIDGE_PORT (3200).")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=32, help="Worker processes (each runs the scheduler).")
+    ] = 1,
 ) -> None:
     """Serve the web application and its API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -28,18 +32,26 @@ def serve_command(
     settings = state.settings()
     # A server logs at ODOOBRIDGE_LOG_LEVEL (INFO unless set), not the terminal's WARNING.
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
-    app = create_app(settings, state.store())
+    if workers > 1 and settings.secret_key is None:
+        raise ConfigError("several workers need one ODOOBRIDGE_SECRET_KEY to share sign-ins")
+    app = create_app(settings, state.store(), scheduler=workers == 1)  # checks settings first
     bind_host = host or settings.host
     bind_port = port or settings.port
-    log.info("serving", extra=kv(url=f"http://{bind_host}:{bind_port}"))
-    uvicorn.run(
-        app,
-        host=bind_host,
-        port=bind_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        proxy_headers=False,
-    )
+    log.info("serving", extra=kv(url=f"http://{bind_host}:{bind_port}", workers=workers))
+    options: dict[str, Any] = {
+        "host": bind_host,
+        "port": bind_port,
+        "access_log": False,
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": False,
+    }
+    if workers == 1:
+        uvicorn.run(app, **options)
+    else:
+        state.close()
+        uvicorn.run(
+            "odoobridge.web.app:app_from_environment", factory=True, workers=workers, **options
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -41,15 +41,36 @@ def _odoo_configured(environment: Environment) -> Callable[[Settings], bool]:
     return check
 
 
-SOURCES: list[DataSource] = [
-    DataSource(
-        "odoo_postgres",
-        env.value,
-        env.label,
-        _odoo_configured(env),
-        Settings.odoo_dsn_setting(env),
+def _entra_configured(settings: Settings) -> bool:
+    if settings.allow_sync_mocks and settings.azure_user_sync_mock_file is not None:
+        return True
+    secret = settings.azure_client_secret
+    has_secret = secret is not None and bool(secret.get_secret_value().strip())
+    return bool(
+        (settings.azure_tenant_id or "").strip()
+        and (settings.azure_client_id or "").strip()
+        and (has_secret or settings.azure_client_cert_path is not None)
     )
-    for env in Environment
+
+
+SOURCES: list[DataSource] = [
+    *(
+        DataSource(
+            "odoo_postgres",
+            env.value,
+            env.label,
+            _odoo_configured(env),
+            Settings.odoo_dsn_setting(env),
+        )
+        for env in Environment
+    ),
+    DataSource(
+        "azure_users",
+        None,
+        "Microsoft Entra ID",
+        _entra_configured,
+        "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
+    ),
 ]
 
 

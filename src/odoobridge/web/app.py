@@ -8,6 +8,8 @@ served from the installed packages (no CDN), as is plotly's JS.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -15,16 +17,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import odoobridge
-from odoobridge.errors import AppError, TooManyRequests, Unauthorized
+from odoobridge.access.runview import RunViews
+from odoobridge.access.stats import HeadlineStats, LatestRuns
+from odoobridge.auth.apikeys import KeyUseRecorder
+from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
 from odoobridge.redact import redact
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
+from odoobridge.sync.background import wait_for_background_syncs
+from odoobridge.sync.scheduler import parse_schedule, start_scheduler
 from odoobridge.web import health, vendor
+from odoobridge.web.authcache import AuthCache
 from odoobridge.web.deps import public
 from odoobridge.web.render import STATIC_DIR, make_templates, render
 from odoobridge.web.throttle import LoginThrottle
@@ -80,13 +89,16 @@ def _error_response(request: Request, status: int, message: str) -> Response:
     if status == 401 and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={target}", status_code=303)
-    return render(request, "error.html", {"status": status, "message": message},
-                  status_code=status)  # fmt: skip
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     response = _error_response(request, exc.status, exc.message)
+    if isinstance(exc, RunAlreadyRunning) and isinstance(response, JSONResponse):
+        secrets = request.app.state.settings.secret_values()
+        body = {"detail": redact(exc.message, secrets), "run_id": exc.run_id}
+        response = JSONResponse(body, status_code=exc.status)
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthorized) and not wants_page(request):
@@ -130,10 +142,28 @@ def _docs_router() -> Any:
     return router
 
 
-def create_app(settings: Settings, store: Store) -> FastAPI:
-    """The whole application on ``store``; refuses a placeholder secret outside development."""
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the scheduled syncs (when asked to); on the way out stop them and let syncs end."""
+    scheduler = None
+    if app.state.run_scheduler:
+        scheduler = start_scheduler(app.state.store, app.state.settings)
+    app.state.scheduler = scheduler
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        await run_in_threadpool(wait_for_background_syncs, 30.0)
+
+
+def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> FastAPI:
+    """The whole application on ``store``; refuses a placeholder secret outside development.
+    ``scheduler=True`` (``odoobridge serve``) runs ``ODOOBRIDGE_SCHEDULE`` in this process."""
     secret = settings.session_secret()
+    parse_schedule(settings.schedule)  # a malformed schedule stops the start, saying why
     app = FastAPI(
+        lifespan=_lifespan,
         title="OdooBridge",
         version=odoobridge.__version__,
         description="Odoo's security model, Microsoft Entra and access reviews.",
@@ -141,10 +171,16 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    app.state.run_scheduler = scheduler
     app.state.settings = settings
     app.state.store = store
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(development=settings.development)
     app.state.throttle = LoginThrottle(settings)
+    app.state.latest_runs = LatestRuns()
+    app.state.headline_stats = HeadlineStats(app.state.latest_runs)
+    app.state.run_views = RunViews()
+    app.state.key_use = KeyUseRecorder(store)
+    app.state.auth_cache = AuthCache()
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -167,14 +203,37 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
 
 def mount_domains(app: FastAPI) -> None:
     """Each domain's JSON API and pages (one line per router)."""
+    from odoobridge.access import analysis_api, analysis_pages, integrations
+    from odoobridge.access import api as access_api
+    from odoobridge.access import pages as access_pages
     from odoobridge.auth import api as auth_api
     from odoobridge.auth import pages as auth_pages
     from odoobridge.bi import api as bi_api
     from odoobridge.bi import pages as bi_pages
+    from odoobridge.directory import api as directory_api
+    from odoobridge.sync import api as sync_api
     from odoobridge.web import dashboard
 
     app.include_router(dashboard.router)
     app.include_router(auth_pages.router)
     app.include_router(auth_api.router)
+    app.include_router(sync_api.router)
+    app.include_router(access_api.router)
+    app.include_router(directory_api.router)
+    app.include_router(access_pages.router)
+    app.include_router(integrations.router)
+    app.include_router(analysis_api.router)
+    app.include_router(analysis_pages.router)
     app.include_router(bi_api.router)
     app.include_router(bi_pages.router)
+
+
+def app_from_environment() -> FastAPI:
+    """The app built from the process's settings (``odoobridge serve --workers N`` builds one
+    per worker process, each with its own scheduler: the store lock keeps jobs single)."""
+    from odoobridge.logs import configure_logging
+    from odoobridge.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
+    return create_app(settings, Store(settings.store_url), scheduler=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -22,13 +22,14 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from odoobridge.auth.accounts import ensure_may_sign_in
-from odoobridge.auth.apikeys import authenticate_key, mark_used
+from odoobridge.auth.apikeys import authenticate_key, key_digest, needs_marking
 from odoobridge.auth.audit import Origin
 from odoobridge.auth.models import Account
 from odoobridge.auth.roles import Role
 from odoobridge.errors import Forbidden, Unauthorized
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
+from odoobridge.web.authcache import AuthCache
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -136,15 +137,19 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 def _session_principal(request: Request, session: Session, settings: Settings) -> Principal | None:
     data = request.session
-    account_id = data.get("aid")
+    account_id, version = data.get("aid"), data.get("ver")
     if not isinstance(account_id, int):
         return None
     issued = data.get("iat")
     if not isinstance(issued, int) or time.time() - issued > settings.session_minutes * 60:
         data.clear()
         return None
+    cache: AuthCache = request.app.state.auth_cache
+    cached = cache.get(("session", account_id, version))
+    if cached is not None:
+        return cached
     account = session.get(Account, account_id)
-    if account is None or account.session_version != data.get("ver"):
+    if account is None or account.session_version != version:
         data.clear()
         return None
     try:
@@ -152,7 +157,37 @@ def _session_principal(request: Request, session: Session, settings: Settings) -
     except Forbidden:
         data.clear()
         return None
-    return Principal("session", account.id, account.email, account.name, Role(account.role))
+    principal = Principal("session", account.id, account.email, account.name, Role(account.role))
+    cache.put(("session", account_id, version), principal)
+    return principal
+
+
+def _key_principal(request: Request, session: Session, raw_key: str) -> Principal:
+    cache: AuthCache = request.app.state.auth_cache
+    digest = key_digest(raw_key.strip())
+    principal = cache.get(("key", digest))
+    if principal is None:
+        key = authenticate_key(session, raw_key)
+        principal = Principal(
+            "api_key",
+            key.id,
+            f"apikey:{key.prefix}",
+            key.name,
+            Role(key.role),
+            frozenset(key.scopes),
+        )
+        cache.put(("key", digest), principal, key.expires_at)
+        if needs_marking(key):
+            request.app.state.key_use.note(key.id)
+    else:
+        request.app.state.key_use.note(principal.id)
+    return principal
+
+
+def forget_credentials(request: Request) -> None:
+    """After a key is revoked or an account changed: stop trusting cached credentials here."""
+    cache: AuthCache = request.app.state.auth_cache
+    cache.clear()
 
 
 # --- the principal and the guards -----------------------------------------------------------------
@@ -166,23 +201,14 @@ def optional_principal(
     """Whoever is asking, or None. An API key that is sent must be valid (else 401)."""
     raw_key = request.headers.get(API_KEY_HEADER)
     if raw_key is not None:
-        key = authenticate_key(session, raw_key)
-        mark_used(session, key)
-        return Principal(
-            "api_key",
-            key.id,
-            f"apikey:{key.prefix}",
-            key.name,
-            Role(key.role),
-            frozenset(key.scopes),
-        )
+        return _key_principal(request, session, raw_key)
     principal = _session_principal(request, session, get_settings(request))
     if principal is not None:
         check_csrf(request, submitted)
     return principal
 
 
-def current_principal(
+async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
     if principal is None:
@@ -201,10 +227,10 @@ class Guard:
     scope: str | None = None
 
 
-def require_role(role: Role) -> Callable[..., Principal]:
+def require_role(role: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the principal when its role is ``role`` or stronger (else 403)."""
 
-    def guard(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def guard(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.allows(role):
             raise Forbidden(f"this needs the {role.value} role; you are {principal.role.value}")
         return principal
@@ -214,10 +240,10 @@ def require_role(role: Role) -> Callable[..., Principal]:
     return guard
 
 
-def require_scope(scope: str, role: Role = Role.VIEWER) -> Callable[..., Principal]:
+def require_scope(scope: str, role: Role = Role.VIEWER) -> Callable[..., Awaitable[Principal]]:
     """People need ``role``; API keys need ``role`` and the ``scope`` granted explicitly."""
 
-    def guard(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def guard(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.allows(role):
             raise Forbidden(f"this needs the {role.value} role; you are {principal.role.value}")
         if principal.kind == "api_key" and scope not in principal.scopes:
@@ -229,7 +255,7 @@ def require_scope(scope: str, role: Role = Role.VIEWER) -> Callable[..., Princip
     return guard
 
 
-def public(request: Request) -> None:
+async def public(request: Request) -> None:
     """Declares a route open to everyone (sign-in, health, static, docs)."""
 
 

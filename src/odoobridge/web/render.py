@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from odoobridge.auth.roles import Role
 from odoobridge.web.deps import Principal, csrf_token
@@ -24,6 +25,7 @@ NAVIGATION: list[tuple[str, str, Role]] = [
     ("Data & Integrations", "/integrations", Role.VIEWER),
     ("Users", "/users", Role.VIEWER),
     ("Groups", "/groups", Role.VIEWER),
+    ("Analysis", "/analysis", Role.AUDITOR),
     ("Analytics", "/analytics", Role.VIEWER),
     ("Admin", "/admin", Role.ADMIN),
 ]
@@ -57,10 +59,11 @@ def _query(request: Request, **changes: Any) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(*, development: bool = False) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.autoescape = True  # every template, whatever its file name
+    env.auto_reload = development  # else a stat() of every template file on every render
     env.globals["csrf_field"] = "csrf_token"
     env.filters["when"] = _when
     env.filters["when_text"] = _when_text
@@ -79,7 +82,11 @@ def render(
     templates: Jinja2Templates = request.app.state.templates
     page: dict[str, Any] = {
         "principal": principal,
-        "csrf_token": csrf_token(request),
+        # Forms need the session's token; a script with an API key has no session (and gets no
+        # cookie for one).
+        "csrf_token": csrf_token(request)
+        if principal is None or principal.kind == "session"
+        else "",
         "navigation": [
             (label, path)
             for label, path, role in NAVIGATION
@@ -92,3 +99,10 @@ def render(
     response = templates.TemplateResponse(request, template, page, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"  # pages hold access data: never cache them
     return response
+
+
+def render_fragment(request: Request, template: str, context: dict[str, Any]) -> Markup:
+    """A part of a page rendered to HTML once (to be cached with the data it shows); it must not
+    depend on who asks (no CSRF token, no principal)."""
+    templates: Jinja2Templates = request.app.state.templates
+    return Markup(templates.env.get_template(template).render({"query": _query, **context}))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
+
+from odoobridge.errors import ConfigError
+from odoobridge.settings import Environment
 
 T = TypeVar("T")
 
@@ -16,3 +19,16 @@ class Page(BaseModel, Generic[T]):
     limit: int
     offset: int
     items: list[T]
+
+
+def _environment(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return Environment.parse(value)
+        except ConfigError:
+            raise ValueError("use preprod or prod") from None
+    return value
+
+
+# An Odoo environment in any case: preprod, PREPROD, production …
+EnvironmentName = Annotated[Environment, BeforeValidator(_environment)]

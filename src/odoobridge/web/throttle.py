@@ -36,8 +36,10 @@ class LoginThrottle:
 
     def check(self, email: str, address: str) -> None:
         """Refuse (429) when too many sign-ins failed lately for this account or address."""
-        pairs = ((self.per_account, ("account", email.lower(), address)),
-                 (self.per_address, ("address", address)))  # fmt: skip
+        pairs = (
+            (self.per_account, ("account", email.lower(), address)),
+            (self.per_address, ("address", address)),
+        )
         for item, keys in pairs:
             if not self.limiter.test(item, *keys):
                 reset_at, _remaining = self.limiter.get_window_stats(item, *keys)

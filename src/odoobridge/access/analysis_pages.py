@@ -1,0 +1,70 @@
+"""The Analysis page (auditors): findings with a severity filter, who-can search, and the diff
+between two chosen runs. Merge & Compare with Microsoft Entra joins here once the directory
+sync lands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from odoobridge.access.answers import who_can
+from odoobridge.access.effective import index_for
+from odoobridge.access.findings import SEVERITIES, at_least
+from odoobridge.access.history import diff_runs
+from odoobridge.access.reports import findings_for
+from odoobridge.access.sync import SYNC_TYPE
+from odoobridge.errors import AppError
+from odoobridge.settings import Environment
+from odoobridge.sync.runs import list_runs
+from odoobridge.web.deps import Auditor, DbSession, get_settings
+from odoobridge.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/analysis")
+def analysis_page(
+    request: Request,
+    session: DbSession,
+    principal: Auditor,
+    env: str | None = None,
+    severity: Annotated[str, Query(pattern="^(" + "|".join(SEVERITIES) + ")$")] = "medium",
+    model: Annotated[str, Query(max_length=200)] = "",
+    perm: Annotated[str, Query(pattern="^(read|write|create|unlink)$")] = "write",
+    from_run: Annotated[int | None, Query(ge=1)] = None,
+    to_run: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    settings = get_settings(request)
+    environment = Environment.parse(env) if env else settings.odoo_environment
+    _total, runs = list_runs(
+        session, sync_type=SYNC_TYPE, environment=environment.value, status="success", limit=200
+    )
+    context: dict[str, Any] = {
+        "env": environment,
+        "environments": list(Environment),
+        "severities": SEVERITIES,
+        "severity": severity,
+        "model": model,
+        "perm": perm,
+        "runs": runs,
+        "from_run": from_run,
+        "to_run": to_run,
+    }
+    if not runs:
+        context["no_data"] = f"no successful Odoo sync for {environment.label} yet"
+        return render(request, "access/analysis.html", context, principal=principal)
+    _index, found = findings_for(session, settings, environment)
+    context["counts"] = {s: sum(1 for f in found if f.severity == s) for s in SEVERITIES}
+    context["findings"] = [f for f in found if at_least(f.severity, severity)]
+    if model.strip():
+        try:
+            context["who"] = who_can(
+                index_for(session, environment), model.strip(), perm, limit=200
+            )
+        except AppError as exc:
+            context["who_error"] = exc.message
+    if from_run and to_run:
+        context["diff"] = diff_runs(session, environment, from_run, to_run)
+    return render(request, "access/analysis.html", context, principal=principal)
