@@ -89,9 +89,9 @@ def main() -> None:
             models = sorted(index.acls_by_model)
             rng = random.Random(7)
             questions = [(rng.choice(models), rng.choice(PERMS)) for _ in range(100)]
-            # Both the index of user rights (rights_of) and the first page of holders with their
-            # grant paths, which is what the API and pages ask for, and the whole list.
-            check = rights_of(index, index.order[0])
+            # The first page of holders with their grant paths (what the API and pages ask
+            # for), and the whole list; and one user's rights from the per-user index.
+            first_user_rights = len(rights_of(index, index.order[0]))
             samples, full, holders = [], [], []
             for model, perm in questions:
                 started = time.perf_counter()
@@ -107,7 +107,9 @@ def main() -> None:
 
         changes = sum(sum(c.values()) for c in diff.counts().values())
         print(
-            f"source: {counts}; {len(snap.users)} users, {len(snap.acls)} ACL rows, {granted:,} user rights"
+            f"source: {counts}; {len(snap.users)} users, {len(snap.acls)} ACL rows, "
+            f"{granted:,} (user, model, operation) grants; the first user holds "
+            f"{first_user_rights} rights"
         )
         print()
         print("| measurement | time | target |")

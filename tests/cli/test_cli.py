@@ -270,9 +270,10 @@ def test_setup_sql_for_odoo19_reads_privileges(env: pytest.MonkeyPatch) -> None:
 
 def test_demo_runs_on_the_embedded_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ODOOBRIDGE_DATA_DIR", str(tmp_path / "data"))
-    code, out, _ = cli("demo")
+    code, out, _ = cli("demo", "--no-serve")
     assert code == 0
-    assert "synced the bundled demo data into Odoo (Pre-Production): run 1" in out
+    assert "synced the demo data into Odoo (Pre-Production): run 1" in out
+    assert "synced the demo data into Odoo (Production): run 2" in out
     assert (tmp_path / "data" / "odoobridge.sqlite").exists()
     code, out, _ = cli("status", "--json")
     assert json.loads(out)["odoo"][0]["counts"]["groups"] == 68

@@ -119,9 +119,9 @@ def test_status_and_demo_show_the_entra_directory(
     monkeypatch.setenv("DATABASE_URL", sqlite_store_url)
     before = runner.invoke(app, ["status"])
     assert "Microsoft Entra ID: not synced yet" in before.stdout
-    demo = runner.invoke(app, ["demo"])
+    demo = runner.invoke(app, ["demo", "--no-serve"])
     assert demo.exit_code == 0, demo.output
-    assert "synced the bundled Entra ID demo users: run 2" in demo.stdout
+    assert "synced the bundled Entra ID demo users: run 3" in demo.stdout
     status = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
     entra = status["entra"]
     assert entra["run"]["stats"]["source"] == "mock"

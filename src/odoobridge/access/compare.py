@@ -215,7 +215,12 @@ def _department_items(
         )
     refs = expected.get(entra_dept.lower(), []) if entra_dept else []
     for ref in [refs] if isinstance(refs, str) else refs:
-        group_id = snap.group_by_ref(str(ref))
+        if not isinstance(ref, str):
+            raise ConfigError(
+                f"ODOOBRIDGE_DEPARTMENT_GROUPS lists {ref!r} for {entra_dept}: give group names "
+                "or external ids, and quote group names that contain ': '"
+            )
+        group_id = snap.group_by_ref(ref)
         if group_id is None:
             raise ConfigError(
                 f"ODOOBRIDGE_DEPARTMENT_GROUPS names group {ref!r}, "

@@ -2,53 +2,98 @@
 
 from __future__ import annotations
 
+import secrets
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from odoobridge.access.findings import SEVERITIES
+from odoobridge.access.reports import findings_for, run_compare
 from odoobridge.access.sync import open_source, sync_odoo
+from odoobridge.auth.accounts import count_accounts, create_local_account
+from odoobridge.auth.roles import Role
 from odoobridge.cli.render import progress_bar
+from odoobridge.cli.serve import run_server
 from odoobridge.cli.state import CliState
 from odoobridge.cli.sync import EnvOption, resolve_environment, status_command, triggered_by
 from odoobridge.demo import ENTRA_USERS, ODOO_PREPROD
 from odoobridge.demo.export import write_mock_file
 from odoobridge.demo.scale import ScaleSizes, inflate
+from odoobridge.demo.variants import production_variant
 from odoobridge.directory.reading import MockSource
 from odoobridge.directory.sync import sync_azure
 from odoobridge.settings import Environment
 from odoobridge.sources.odoo_mock import OdooMockReader
 
+DEMO_ADMIN = "admin@odoobridge.demo"
+
 demo_app = typer.Typer(help="Demo data and generated scale data.", invoke_without_command=True)
 
 
 @demo_app.callback()
-def demo_command(ctx: typer.Context) -> None:
-    """Sync the bundled demo data (the real Odoo 18.0 demo database and matching Entra ID users)
-    and show what it holds."""
+def demo_command(
+    ctx: typer.Context,
+    serve: Annotated[bool, typer.Option(help="Serve the web app afterwards.")] = True,
+    port: Annotated[int | None, typer.Option(min=1, max=65535)] = None,
+) -> None:
+    """Sync the bundled demo data (the real Odoo 18.0 demo database as Pre-Production, a drifted
+    copy as Production, matching Entra ID users), compare them, and serve the web app."""
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
-    with progress_bar(True) as listeners:
-        run = sync_odoo(
-            state.store(),
-            state.settings(),
-            Environment.PREPROD,
-            triggered_by=triggered_by(),
-            listeners=listeners,
-            source=OdooMockReader(ODOO_PREPROD),
-        )
-    typer.echo(f"synced the bundled demo data into {Environment.PREPROD.label}: run {run.id}")
+    store, settings = state.store(), state.settings()
+    sources = (
+        (Environment.PREPROD, OdooMockReader(ODOO_PREPROD)),
+        (Environment.PROD, OdooMockReader(document=production_variant(ODOO_PREPROD))),
+    )
+    for environment, source in sources:
+        with progress_bar(True) as listeners:
+            run = sync_odoo(
+                store,
+                settings,
+                environment,
+                triggered_by=triggered_by(),
+                listeners=listeners,
+                source=source,
+            )
+        typer.echo(f"synced the demo data into {environment.label}: run {run.id}")
     with progress_bar(True) as listeners:
         entra = sync_azure(
-            state.store(),
-            state.settings(),
+            store,
+            settings,
             triggered_by=triggered_by(),
             listeners=listeners,
             source=MockSource(ENTRA_USERS),  # the AZURE_USER_SYNC_MOCK_FILE path
         )
     typer.echo(f"synced the bundled Entra ID demo users: run {entra.id}")
+    with store.session() as session:
+        result = run_compare(session, settings, Environment.PREPROD, actor=triggered_by())
+        _index, found = findings_for(session, settings, Environment.PREPROD)
+    summary = ", ".join(f"{k} {v}" for k, v in result.summary.items() if v)
+    typer.echo(f"Merge & Compare {result.id}: {summary}")
+    by_severity = Counter(f.severity for f in found)
+    typer.echo(
+        "findings: " + ", ".join(f"{s} {by_severity[s]}" for s in SEVERITIES if by_severity[s])
+    )
     status_command(ctx)
+    if not serve:
+        return
+    web_settings = (
+        settings if settings.secret_key else settings.model_copy(update={"development": True})
+    )
+    with store.session() as session:
+        if count_accounts(session) == 0:
+            password = secrets.token_urlsafe(12)
+            create_local_account(
+                session, email=DEMO_ADMIN, name="Demo Administrator", password=password,
+                role=Role.SUPER_ADMIN, by="demo",
+            )  # fmt: skip
+            typer.echo(f"sign in as {DEMO_ADMIN} with the password {password} (shown once)")
+    host = web_settings.host
+    typer.echo(f"serving on http://{host}:{port or web_settings.port} — Ctrl-C stops it")
+    run_server(state, web_settings, port=port)
 
 
 @demo_app.command("export")

@@ -9,6 +9,7 @@ import typer
 from odoobridge.cli.state import CliState
 from odoobridge.errors import ConfigError
 from odoobridge.logs import configure_logging, get_logger, kv
+from odoobridge.settings import Settings
 
 log = get_logger(__name__)
 
@@ -24,12 +25,23 @@ def serve_command(
     ] = 1,
 ) -> None:
     """Serve the web application and its API (OpenAPI docs at /docs)."""
+    state: CliState = ctx.obj
+    run_server(state, state.settings(), host=host, port=port, workers=workers)
+
+
+def run_server(
+    state: CliState,
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int = 1,
+) -> None:
+    """Serve the app on ``settings`` until interrupted."""
     import uvicorn
 
     from odoobridge.web.app import create_app
 
-    state: CliState = ctx.obj
-    settings = state.settings()
     # A server logs at ODOOBRIDGE_LOG_LEVEL (INFO unless set), not the terminal's WARNING.
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     if workers > 1 and settings.secret_key is None:

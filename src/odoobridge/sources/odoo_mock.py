@@ -57,7 +57,7 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def load_mock(path: Path) -> tuple[str | None, dict[str, list[tuple[Any, ...]]]]:
-    """Validate the file and return its Odoo version and rows per entity (absent = skipped)."""
+    """Read and validate the file; see :func:`load_document`."""
     where = f"ODOO_SYNC_MOCK_FILE {path}"
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -67,6 +67,11 @@ def load_mock(path: Path) -> tuple[str | None, dict[str, list[tuple[Any, ...]]]]
         raise ConfigError(f"{where} cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    return load_document(raw, where)
+
+
+def load_document(raw: Any, where: str) -> tuple[str | None, dict[str, list[tuple[Any, ...]]]]:
+    """Validate a mock document and return its Odoo version and rows per entity."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must hold a JSON object with one list per entity")
     try:
@@ -102,19 +107,32 @@ def _check_unique_keys(
 
 
 class OdooMockReader:
-    """The same interface as :class:`odoobridge.sources.odoo_db.OdooDbReader`, from a file."""
+    """The same interface as :class:`odoobridge.sources.odoo_db.OdooDbReader`, from a file (or
+    from a document already in memory, as the demo's production variant is)."""
 
-    def __init__(self, path: Path, batch_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        batch_size: int = 10_000,
+        *,
+        document: dict[str, Any] | None = None,
+    ) -> None:
+        if (path is None) == (document is None):
+            raise ValueError("give a path or a document")
         self.path = path
+        self.document = document
         self.batch_size = batch_size
         self.info: SourceInfo | None = None
         self._rows: dict[str, list[tuple[Any, ...]]] = {}
 
     def __enter__(self) -> OdooMockReader:
-        version, self._rows = load_mock(self.path)
+        if self.path is not None:
+            version, self._rows = load_mock(self.path)
+        else:
+            version, self._rows = load_document(self.document, "the demo document")
         self.info = SourceInfo(
             source="mock",
-            database=str(self.path),
+            database=str(self.path or "demo document"),
             odoo_version=version,
             major=parse_major(version),
             adapter="mock file",
