@@ -10,12 +10,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from odoobridge.access.answers import who_can
+from odoobridge.access.compare import CATEGORIES
 from odoobridge.access.effective import index_for
 from odoobridge.access.findings import SEVERITIES, at_least
 from odoobridge.access.history import diff_runs
-from odoobridge.access.reports import findings_for
+from odoobridge.access.reports import findings_for, latest_comparison
 from odoobridge.access.sync import SYNC_TYPE
-from odoobridge.errors import AppError
+from odoobridge.errors import AppError, NotFound
 from odoobridge.settings import Environment
 from odoobridge.sync.runs import list_runs
 from odoobridge.web.deps import Auditor, DbSession, get_settings
@@ -65,6 +66,11 @@ def analysis_page(
             )
         except AppError as exc:
             context["who_error"] = exc.message
+    try:
+        context["comparison"] = latest_comparison(session, environment)
+    except NotFound:
+        context["comparison"] = None
+    context["compare_categories"] = CATEGORIES
     if from_run and to_run:
         context["diff"] = diff_runs(session, environment, from_run, to_run)
     return render(request, "access/analysis.html", context, principal=principal)

@@ -203,7 +203,7 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
 
 def mount_domains(app: FastAPI) -> None:
     """Each domain's JSON API and pages (one line per router)."""
-    from odoobridge.access import analysis_api, analysis_pages, integrations
+    from odoobridge.access import analysis_api, analysis_pages, compare_api, integrations
     from odoobridge.access import api as access_api
     from odoobridge.access import pages as access_pages
     from odoobridge.auth import api as auth_api
@@ -224,6 +224,8 @@ def mount_domains(app: FastAPI) -> None:
     app.include_router(integrations.router)
     app.include_router(analysis_api.router)
     app.include_router(analysis_pages.router)
+    app.include_router(compare_api.router)
+    app.include_router(compare_api.pages)
     app.include_router(bi_api.router)
     app.include_router(bi_pages.router)
 
