@@ -60,7 +60,7 @@ class Conflict(AppError):
 class RunAlreadyRunning(Conflict):
     def __init__(self, run_id: int, sync_type: str, environment: str | None) -> None:
         where = f" for {environment}" if environment else ""
-        super().__init__(f"a {sync_type} sync{where} is already running (run {run_id})")
+        super().__init__(f"the {sync_type} sync{where} is already running (run {run_id})")
         self.run_id = run_id
 
 

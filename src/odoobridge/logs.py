@@ -75,6 +75,9 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level.upper())
     root.propagate = False
+    # httpx logs every request URL at INFO, and Graph's paging and delta tokens travel in URLs.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -237,6 +237,7 @@ def test_setup_sql_creates_a_login_that_passes_check_and_syncs(
 def test_check_reports_a_missing_grant(env: pytest.MonkeyPatch, odoo18: pg.OdooDatabase) -> None:
     odoo18.execute(f"REVOKE SELECT ON ir_rule FROM {pg.READER_ROLE}")
     odoo18.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
+    odoo18.execute(f"GRANT TEMPORARY ON DATABASE {odoo18.name} TO PUBLIC")
     env.setenv("ODOO_PREPROD_DSN", odoo18.reader_dsn)
     code, out, _ = cli("check", "odoo")
     assert code == 1
@@ -248,6 +249,10 @@ def test_check_reports_a_missing_grant(env: pytest.MonkeyPatch, odoo18: pg.OdooD
         f"  warn {pg.READER_ROLE} can create tables in the schema — run: REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
         in out.splitlines()
     )
+    assert (
+        f"  warn {pg.READER_ROLE} can create temporary tables — run: "
+        f"REVOKE TEMPORARY ON DATABASE {odoo18.name} FROM PUBLIC;"
+    ) in out.splitlines()
     assert "  ok   res_groups (groups)" in out.splitlines()
 
 

@@ -53,7 +53,7 @@ def test_second_start_is_refused_across_processes(
             pass
         assert caught.value.run_id == held_id
         assert str(caught.value) == (
-            f"a odoo_postgres sync for PREPROD is already running (run {held_id})"
+            f"the odoo_postgres sync for PREPROD is already running (run {held_id})"
         )
         assert caught.value.status == 409
         # Another environment is not blocked.

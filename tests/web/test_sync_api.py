@@ -79,7 +79,7 @@ def test_a_second_trigger_gets_409_with_the_running_run(
     )
     assert answer.status_code == 409
     assert answer.json() == {
-        "detail": f"a odoo_postgres sync for PREPROD is already running (run {holder})",
+        "detail": f"the odoo_postgres sync for PREPROD is already running (run {holder})",
         "run_id": holder,
     }
     status = anonymous.get(

@@ -56,6 +56,7 @@ class NeedStatus:
 class GrantReport:
     role: str
     superuser: bool
+    database: str
     can_create_in_schema: bool
     can_create_temp: bool
     statuses: list[NeedStatus] = field(default_factory=list)
@@ -102,7 +103,7 @@ class GrantReport:
         if self.can_create_temp:
             warnings.append(
                 f"{self.role} can create temporary tables — run: "
-                "REVOKE TEMPORARY ON DATABASE <database> FROM PUBLIC;"
+                f"REVOKE TEMPORARY ON DATABASE {quote_ident(self.database)} FROM PUBLIC;"
             )
         return warnings
 
@@ -155,12 +156,13 @@ def check_grants(
         "(SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)",
         "has_schema_privilege(current_schema(), 'CREATE')",
         "has_database_privilege(current_database(), 'TEMPORARY')",
+        "current_database()",
     ]
     with conn.cursor() as cur:
         cur.execute(f"SELECT {', '.join(expressions)}", params)
         row = cur.fetchone()
     assert row is not None
-    *granted, role, superuser, create, temp = row
+    *granted, role, superuser, create, temp, database = row
     unreadable: dict[int, list[str]] = {}
     for (index, column), ok in zip(probes, granted, strict=True):
         if not ok:
@@ -170,6 +172,7 @@ def check_grants(
     return GrantReport(
         role=str(role),
         superuser=bool(superuser),
+        database=str(database),
         can_create_in_schema=bool(create),
         can_create_temp=bool(temp),
         statuses=statuses,
