@@ -6,6 +6,7 @@
     ├── Forbidden               signed in, but the role or scope does not allow it (403)
     ├── TooManyRequests         a rate limit (e.g. sign-in throttling) was hit (429)
     ├── NotFound                a run, user, group … does not exist (404)
+    ├── Unprocessable           well-formed, but names what does not exist or cannot be (422)
     ├── Conflict                the request clashes with the current state (409)
     │   └── RunAlreadyRunning   a sync of the same type and environment is running
     └── SourceError             an outside system failed; ``sources/`` subclass it (502)
@@ -51,6 +52,12 @@ class TooManyRequests(AppError):
 
 class NotFound(AppError):
     status = 404
+
+
+class Unprocessable(AppError):
+    """The request parses, but a value cannot be used: say which field and what to send."""
+
+    status = 422
 
 
 class Conflict(AppError):

@@ -259,6 +259,42 @@ class Settings(BaseSettings):
         description="Optional: share sign-in throttling across processes through Redis.",
     )
 
+    # --- Odoo gateway (search, propose → confirm → execute) ---------------------------------
+    gateway_read_limit: str = Field(
+        default="30/minute",
+        validation_alias=AliasChoices("ODOOBRIDGE_GATEWAY_READ_LIMIT"),
+        description="Gateway searches (and status, proposal lists) allowed per API key or person.",
+    )
+    gateway_propose_limit: str = Field(
+        default="10/minute",
+        validation_alias=AliasChoices("ODOOBRIDGE_GATEWAY_PROPOSE_LIMIT"),
+        description="Gateway proposals (and cancellations) allowed per API key or person.",
+    )
+    gateway_execute_limit: str = Field(
+        default="10/minute",
+        validation_alias=AliasChoices("ODOOBRIDGE_GATEWAY_EXECUTE_LIMIT"),
+        description="Gateway executions allowed per API key or person.",
+    )
+    gateway_proposal_ttl_minutes: int = Field(
+        default=1440,
+        ge=1,
+        le=60 * 24 * 90,
+        validation_alias=AliasChoices("ODOOBRIDGE_GATEWAY_PROPOSAL_TTL_MINUTES"),
+        description="A pending proposal expires this many minutes after it was made.",
+    )
+    gateway_separate_confirmer: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("ODOOBRIDGE_GATEWAY_SEPARATE_CONFIRMER"),
+        description="1: whoever executes a proposal must not be whoever proposed it.",
+    )
+    gateway_name: str = Field(
+        default="OdooBridge",
+        min_length=1,
+        max_length=40,
+        validation_alias=AliasChoices("ODOOBRIDGE_GATEWAY_NAME"),
+        description="The name in the audit tag of every write: [<name> Case: <case id>].",
+    )
+
     # --- BI: analytics views, read-only role, Superset --------------------------------------
     bi_admin_dsn: SecretStr | None = Field(
         default=None,
@@ -326,6 +362,25 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("use a rate such as 5/minute or 20 per hour") from None
         return value
+
+    @field_validator("gateway_read_limit", "gateway_propose_limit", "gateway_execute_limit")
+    @classmethod
+    def _check_gateway_limits(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("use a rate such as 30/minute or 500 per hour") from None
+        return value
+
+    @field_validator("gateway_name")
+    @classmethod
+    def _check_gateway_name(cls, value: str) -> str:
+        cleaned = " ".join(value.split())
+        if not cleaned or any(c in cleaned for c in "[]"):
+            raise ValueError("use a short name without brackets, e.g. OdooBridge")
+        return cleaned
 
     @field_validator("bi_rls_mode")
     @classmethod

@@ -26,6 +26,8 @@ import odoobridge
 from odoobridge.access.runview import RunViews
 from odoobridge.access.stats import HeadlineStats, LatestRuns
 from odoobridge.auth.apikeys import KeyUseRecorder
+from odoobridge.gateway.api import close_client
+from odoobridge.gateway.ratelimit import GatewayLimits
 from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
 from odoobridge.redact import redact
 from odoobridge.settings import Settings
@@ -76,9 +78,12 @@ class SecurityHeaders:
 
 
 def wants_page(request: Request) -> bool:
-    """Errors on pages render as pages; everything under /api (and the docs) answers JSON."""
+    """Errors on pages render as pages; everything under /api and /odoo (the gateway) and the
+    docs answers JSON."""
     path = request.url.path
-    return not path.startswith(("/api/", "/openapi.json", "/healthz", "/readyz", "/static/"))
+    return not path.startswith(
+        ("/api/", "/odoo/", "/openapi.json", "/healthz", "/readyz", "/static/")
+    )
 
 
 def _error_response(request: Request, status: int, message: str) -> Response:
@@ -155,6 +160,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         await run_in_threadpool(wait_for_background_syncs, 30.0)
+        close_client(app.state)
 
 
 def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> FastAPI:
@@ -176,6 +182,7 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
     app.state.store = store
     app.state.templates = make_templates(development=settings.development)
     app.state.throttle = LoginThrottle(settings)
+    app.state.gateway_limits = GatewayLimits(settings)
     app.state.latest_runs = LatestRuns()
     app.state.headline_stats = HeadlineStats(app.state.latest_runs)
     app.state.run_views = RunViews()
@@ -211,6 +218,7 @@ def mount_domains(app: FastAPI) -> None:
     from odoobridge.bi import api as bi_api
     from odoobridge.bi import pages as bi_pages
     from odoobridge.directory import api as directory_api
+    from odoobridge.gateway import api as gateway_api
     from odoobridge.sync import api as sync_api
     from odoobridge.web import dashboard
 
@@ -228,6 +236,7 @@ def mount_domains(app: FastAPI) -> None:
     app.include_router(compare_api.pages)
     app.include_router(bi_api.router)
     app.include_router(bi_pages.router)
+    app.include_router(gateway_api.router)
 
 
 def app_from_environment() -> FastAPI:

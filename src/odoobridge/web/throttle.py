@@ -1,6 +1,9 @@
 """Sign-in throttling with the ``limits`` library: failed attempts per (account, address) at
 ``ODOOBRIDGE_LOGIN_THROTTLE``, and four times that per address alone (password spraying). Counts
-live in memory, or in Redis when ``REDIS_URL`` is set so every process shares them."""
+live in memory, or in Redis when ``REDIS_URL`` is set so every process shares them.
+
+:func:`limits_storage` and :func:`seconds_until_reset` are shared with every other rate limit of
+the app (the gateway's, :mod:`odoobridge.gateway.ratelimit`): one storage choice, one place."""
 
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ from odoobridge.errors import ConfigError, TooManyRequests
 from odoobridge.settings import Settings
 
 
-def _storage(settings: Settings) -> Storage:
+def limits_storage(settings: Settings) -> Storage:
+    """Where rate-limit counters live: this process's memory, or Redis (``REDIS_URL``) so that
+    every process of the app counts together."""
     url = "memory://"
     if settings.redis_url is not None:
         url = settings.redis_url.get_secret_value()
@@ -26,13 +31,19 @@ def _storage(settings: Settings) -> Storage:
     return storage
 
 
+def seconds_until_reset(limiter: MovingWindowRateLimiter, item: RateLimitItem, *keys: str) -> int:
+    """Whole seconds (at least 1) until ``item`` lets ``keys`` through again: the Retry-After."""
+    reset_at, _remaining = limiter.get_window_stats(item, *keys)
+    return max(1, math.ceil(reset_at - time.time()))
+
+
 class LoginThrottle:
     def __init__(self, settings: Settings) -> None:
         self.per_account: RateLimitItem = parse(settings.login_throttle)
         self.per_address: RateLimitItem = type(self.per_account)(
             self.per_account.amount * 4, self.per_account.multiples, "sign-in-address"
         )
-        self.limiter = MovingWindowRateLimiter(_storage(settings))
+        self.limiter = MovingWindowRateLimiter(limits_storage(settings))
 
     def check(self, email: str, address: str) -> None:
         """Refuse (429) when too many sign-ins failed lately for this account or address."""
@@ -42,8 +53,7 @@ class LoginThrottle:
         )
         for item, keys in pairs:
             if not self.limiter.test(item, *keys):
-                reset_at, _remaining = self.limiter.get_window_stats(item, *keys)
-                wait = max(1, math.ceil(reset_at - time.time()))
+                wait = seconds_until_reset(self.limiter, item, *keys)
                 raise TooManyRequests(
                     f"too many failed sign-ins: wait {wait} seconds and try again",
                     retry_after=wait,

@@ -1,0 +1,242 @@
+"""The gateway's routes, under ``/odoo`` as the API spec gives them.
+
+Guards: reads need the ``gateway:read`` scope (viewer and up), proposals and cancelling one need
+``gateway:propose`` (viewer and up), executing needs ``gateway:execute`` (admin and up); people
+get the scopes through their role, API keys must be granted them. Each caller (key or person)
+is rate-limited per kind of call (:mod:`odoobridge.gateway.ratelimit`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from odoobridge.auth.roles import Role
+from odoobridge.errors import AppError
+from odoobridge.gateway import proposals as gp
+from odoobridge.gateway import schemas as gs
+from odoobridge.gateway import search
+from odoobridge.gateway.execute import ExecutionFailed, execute_proposal
+from odoobridge.gateway.ratelimit import Bucket, GatewayLimits
+from odoobridge.redact import redact
+from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig
+from odoobridge.web.deps import (
+    DbSession,
+    Principal,
+    get_settings,
+    get_store,
+    origin_of,
+    require_scope,
+)
+
+router = APIRouter(prefix="/odoo", tags=["odoo gateway"])
+_client_lock = threading.Lock()
+
+
+def _limited(bucket: Bucket, scope: str, role: Role) -> Callable[..., Principal]:
+    guard = require_scope(scope, role)
+
+    def limited(request: Request, principal: Annotated[Principal, Depends(guard)]) -> Principal:
+        limits: GatewayLimits = request.app.state.gateway_limits
+        limits.hit(bucket, f"{principal.kind}:{principal.id}")
+        return principal
+
+    limited.__name__ = f"gateway_{bucket}_limit"
+    return limited
+
+
+Reader = Annotated[Principal, Depends(_limited("read", "gateway:read", Role.VIEWER))]
+Proposer = Annotated[Principal, Depends(_limited("propose", "gateway:propose", Role.VIEWER))]
+Executor = Annotated[Principal, Depends(_limited("execute", "gateway:execute", Role.ADMIN))]
+
+
+def odoo_client(request: Request) -> OdooRpcClient:
+    """The app's one client of Odoo's API (pooled connections, cached uid), made on first use;
+    400 naming the missing setting when Odoo's API is not configured."""
+    state = request.app.state
+    client: OdooRpcClient | None = getattr(state, "gateway_client", None)
+    if client is None:
+        with _client_lock:
+            client = getattr(state, "gateway_client", None)
+            if client is None:
+                client = OdooRpcClient(OdooRpcConfig.from_settings(get_settings(request)))
+                state.gateway_client = client
+    return client
+
+
+def close_client(state: Any) -> None:
+    """Close the app's client of Odoo's API, if one was made (on shutdown)."""
+    client: OdooRpcClient | None = getattr(state, "gateway_client", None)
+    if client is not None:
+        state.gateway_client = None
+        client.close()
+
+
+Odoo = Annotated[OdooRpcClient, Depends(odoo_client)]
+
+
+# --- status and reads --------------------------------------------------------------------------
+
+
+@router.get("/status", response_model=gs.StatusOut, summary="Whether Odoo answers, its version")
+def status(request: Request, _p: Reader) -> dict[str, Any]:
+    settings = get_settings(request)
+    try:
+        client: OdooRpcClient | None = odoo_client(request)
+    except AppError as exc:
+        return search.gateway_status(None, None, exc.message, settings.secret_values())
+    assert client is not None
+    return search.gateway_status(client, client.config, None, settings.secret_values())
+
+
+@router.post("/search/partners", summary="Search contacts and companies")
+def search_partners(criteria: gs.PartnerSearch, _p: Reader, client: Odoo) -> dict[str, Any]:
+    return search.search_partners(client, criteria)
+
+
+@router.get("/partners/{partner_id}", summary="A partner and its leads, projects, tasks, "
+            "activities and calendar events")  # fmt: skip
+def partner_history(
+    partner_id: int,
+    _p: Reader,
+    client: Odoo,
+    limit: Annotated[int, Query(ge=1, le=gs.MAX_LIMIT)] = gs.DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    return search.partner_history(client, partner_id, limit)
+
+
+@router.post("/search/leads", summary="Search CRM leads and opportunities")
+def search_leads(criteria: gs.LeadSearch, _p: Reader, client: Odoo) -> dict[str, Any]:
+    return search.search_leads(client, criteria)
+
+
+@router.post("/search/projects", summary="Search projects")
+def search_projects(criteria: gs.ProjectSearch, _p: Reader, client: Odoo) -> dict[str, Any]:
+    return search.search_projects(client, criteria)
+
+
+@router.post("/search/tasks", summary="Search project tasks")
+def search_tasks(criteria: gs.TaskSearch, _p: Reader, client: Odoo) -> dict[str, Any]:
+    return search.search_tasks(client, criteria)
+
+
+@router.post("/search/activities", summary="Search scheduled activities")
+def search_activities(criteria: gs.ActivitySearch, _p: Reader, client: Odoo) -> dict[str, Any]:
+    return search.search_activities(client, criteria)
+
+
+@router.post("/search/calendar", summary="Search calendar events")
+def search_calendar(criteria: gs.CalendarSearch, _p: Reader, client: Odoo) -> dict[str, Any]:
+    return search.search_calendar(client, criteria)
+
+
+# --- proposals ---------------------------------------------------------------------------------
+
+
+def _store(request: Request, session: Session, principal: Principal,
+           draft: gp.Draft) -> dict[str, Any]:  # fmt: skip
+    proposal = gp.store_proposal(
+        session, get_settings(request), draft, actor=principal.actor, origin=origin_of(request)
+    )
+    return proposal.as_dict()
+
+
+@router.post("/propose/partner", response_model=gs.ProposalOut,
+             summary="Propose creating (or, with partner_id, updating) a partner")  # fmt: skip
+def propose_partner(request: Request, payload: gs.PartnerProposal, session: DbSession,
+                    principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
+    draft = gp.draft_partner(client, get_settings(request), payload)
+    return _store(request, session, principal, draft)
+
+
+@router.post("/propose/lead", response_model=gs.ProposalOut, summary="Propose an opportunity")
+def propose_lead(request: Request, payload: gs.LeadProposal, session: DbSession,
+                 principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
+    draft = gp.draft_lead(client, get_settings(request), payload)
+    return _store(request, session, principal, draft)
+
+
+@router.post("/propose/project", response_model=gs.ProposalOut, summary="Propose a project")
+def propose_project(request: Request, payload: gs.ProjectProposal, session: DbSession,
+                    principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
+    draft = gp.draft_project(client, get_settings(request), payload)
+    return _store(request, session, principal, draft)
+
+
+@router.post("/propose/tasks", response_model=gs.ProposalOut,
+             summary="Propose tasks in a project")  # fmt: skip
+def propose_tasks(request: Request, payload: gs.TasksProposal, session: DbSession,
+                  principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
+    draft = gp.draft_tasks(client, get_settings(request), payload)
+    return _store(request, session, principal, draft)
+
+
+@router.post("/propose/activity", response_model=gs.ProposalOut,
+             summary="Propose scheduling an activity")  # fmt: skip
+def propose_activity(request: Request, payload: gs.ActivityProposal, session: DbSession,
+                     principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
+    draft = gp.draft_activity(client, get_settings(request), payload)
+    return _store(request, session, principal, draft)
+
+
+@router.post("/propose/calendar-event", response_model=gs.ProposalOut,
+             summary="Propose a calendar event")  # fmt: skip
+def propose_calendar_event(request: Request, payload: gs.CalendarEventProposal,
+                           session: DbSession, principal: Proposer,
+                           client: Odoo) -> dict[str, Any]:  # fmt: skip
+    draft = gp.draft_calendar_event(client, get_settings(request), payload)
+    return _store(request, session, principal, draft)
+
+
+@router.get("/proposals", response_model=gs.ProposalsOut,
+            summary="Proposals, newest first (pending unless status= says otherwise)")  # fmt: skip
+def proposals(
+    session: DbSession,
+    _p: Reader,
+    status: gs.ProposalStatusFilter = "pending",
+    limit: Annotated[int, Query(ge=1, le=gs.MAX_LIMIT)] = gs.DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    return gp.list_proposals(session, status=status, limit=limit, offset=offset)
+
+
+@router.get("/proposals/{proposal_id}", response_model=gs.ProposalOut, summary="One proposal")
+def proposal(proposal_id: str, session: DbSession, _p: Reader) -> dict[str, Any]:
+    gp.expire_due(session)
+    return gp.get_proposal(session, proposal_id).as_dict()
+
+
+@router.delete("/proposals/{proposal_id}", response_model=gs.CancelOut,
+               summary="Cancel a pending proposal")  # fmt: skip
+def cancel(request: Request, proposal_id: str, session: DbSession,
+           principal: Proposer) -> dict[str, Any]:  # fmt: skip
+    may_any = principal.allows(Role.ADMIN) and (
+        principal.kind != "api_key" or "gateway:execute" in principal.scopes
+    )
+    return gp.cancel_proposal(session, proposal_id, actor=principal.actor, may_cancel_any=may_any,
+                              origin=origin_of(request))  # fmt: skip
+
+
+@router.post("/execute/{proposal_id}", response_model=gs.ExecutionOut,
+             summary="Run a pending proposal (once)",
+             responses={502: {"description": "an operation failed: detail and results say which"}},
+             )  # fmt: skip
+def execute(request: Request, proposal_id: str, body: gs.ExecuteRequest, principal: Executor,
+            client: Odoo) -> Any:  # fmt: skip
+    settings = get_settings(request)
+    try:
+        return execute_proposal(get_store(request), client, settings, proposal_id,
+                                actor=principal.actor, origin=origin_of(request))  # fmt: skip
+    except ExecutionFailed as exc:
+        secrets = settings.secret_values()
+        answer = {k: redact(v, secrets) if isinstance(v, str) else v for k, v in exc.answer.items()}
+        for result in answer["results"]:
+            for key in ("error", "odoo_message"):
+                if isinstance(result.get(key), str):
+                    result[key] = redact(result[key], secrets)
+        return JSONResponse(answer, status_code=exc.status)
