@@ -41,7 +41,9 @@ _client_lock = threading.Lock()
 def _limited(bucket: Bucket, scope: str, role: Role) -> Callable[..., Principal]:
     guard = require_scope(scope, role)
 
-    def limited(request: Request, principal: Annotated[Principal, Depends(guard)]) -> Principal:
+    # The guard is a default value, not an annotation: annotations are strings here, and a
+    # string cannot name this function's local ``guard``.
+    def limited(request: Request, principal: Principal = Depends(guard)) -> Principal:  # noqa: B008
         limits: GatewayLimits = request.app.state.gateway_limits
         limits.hit(bucket, f"{principal.kind}:{principal.id}")
         return principal
@@ -233,10 +235,16 @@ def execute(request: Request, proposal_id: str, body: gs.ExecuteRequest, princip
         return execute_proposal(get_store(request), client, settings, proposal_id,
                                 actor=principal.actor, origin=origin_of(request))  # fmt: skip
     except ExecutionFailed as exc:
-        secrets = settings.secret_values()
-        answer = {k: redact(v, secrets) if isinstance(v, str) else v for k, v in exc.answer.items()}
-        for result in answer["results"]:
-            for key in ("error", "odoo_message"):
-                if isinstance(result.get(key), str):
-                    result[key] = redact(result[key], secrets)
-        return JSONResponse(answer, status_code=exc.status)
+        return JSONResponse(redacted(exc.answer, settings.secret_values()), status_code=exc.status)
+
+
+def redacted(value: Any, secrets: list[str]) -> Any:
+    """``value`` with every secret scrubbed from its strings (an answer that carries Odoo's
+    messages is not an error answer, which the app redacts by itself)."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: redacted(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(v, secrets) for v in value]
+    return value

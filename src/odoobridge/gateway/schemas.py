@@ -20,9 +20,7 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20
 RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 CaseId = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"
-    ),
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"),
     Field(description="The investigation or case this write belongs to (its audit tag)."),
 ]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Page size (at most 500).")]
@@ -102,9 +100,12 @@ class PartnerProposal(Payload):
     street: Text | None = None
     city: Text | None = None
     zip: Text | None = None
-    country_code: Annotated[
-        str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
-    ] | None = None
+    country_code: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
+        ]
+        | None
+    ) = None
     comment: LongText | None = None
     case_id: CaseId
 
@@ -183,7 +184,7 @@ class ExecuteRequest(Payload):
     @classmethod
     def _must_confirm(cls, value: bool) -> bool:
         if value is not True:
-            raise ValueError("must be true: review the proposal, then send {\"confirmed\": true}")
+            raise ValueError('must be true: review the proposal, then send {"confirmed": true}')
         return value
 
 

@@ -209,7 +209,9 @@ def activities_domain(partners: list[int], leads: list[int], tasks: list[int]) -
 def partner_family(client: OdooRpcClient, partner_id: int) -> list[int]:
     """The partner and its contacts (the partners whose parent it is); [] when it is missing."""
     return record_ids(
-        client, "res.partner", either(leaf("id", "=", partner_id), leaf("parent_id", "=", partner_id))
+        client,
+        "res.partner",
+        either(leaf("id", "=", partner_id), leaf("parent_id", "=", partner_id)),
     )
 
 

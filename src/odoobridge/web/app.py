@@ -26,9 +26,9 @@ import odoobridge
 from odoobridge.access.runview import RunViews
 from odoobridge.access.stats import HeadlineStats, LatestRuns
 from odoobridge.auth.apikeys import KeyUseRecorder
+from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
 from odoobridge.gateway.api import close_client
 from odoobridge.gateway.ratelimit import GatewayLimits
-from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
 from odoobridge.redact import redact
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store

@@ -1,0 +1,110 @@
+"""Fixtures of the gateway tests: the app on a PostgreSQL store, configured for a running stub
+Odoo (tests/fakes/odoo_rpc.py, Odoo 18 over XML-RPC unless parametrised), and API keys for
+each kind of caller.
+
+``gateway_env`` adds settings: ``@pytest.mark.parametrize("gateway_env",
+[{"ODOOBRIDGE_GATEWAY_READ_LIMIT": "2/minute"}], indirect=True)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from odoobridge.auth.roles import Role
+from odoobridge.settings import Settings
+from tests.auth.conftest import _quick_password_hashes  # noqa: F401 (autouse fixture)
+from tests.fakes.odoo_rpc_fixtures import RunningStub
+from tests.web.conftest import (  # noqa: F401 (fixtures)
+    SECRET_KEY,
+    anonymous,
+    app,
+    base_url,
+    make_key,
+    people,
+    signed_in,
+    store_url,
+)
+from tests.web.live import client
+
+READ = ["gateway:read"]
+PROPOSE = ["gateway:read", "gateway:propose"]
+EVERYTHING = ["gateway:read", "gateway:propose", "gateway:execute"]
+
+
+@pytest.fixture
+def gateway_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    return dict(getattr(request, "param", {}))
+
+
+def odoo_env(stub: RunningStub) -> dict[str, str]:
+    config = stub.config
+    assert config.password is not None
+    return {
+        "ODOO_URL": config.url,
+        "ODOO_DB": config.db,
+        "ODOO_USERNAME": config.username,
+        "ODOO_PASSWORD": config.password.get_secret_value(),
+        "ODOOBRIDGE_ODOO_PROTOCOL": config.protocol,
+    }
+
+
+@pytest.fixture
+def web_settings(
+    make_settings: Callable[..., Settings], odoo_rpc_stub: RunningStub, gateway_env: dict[str, str]
+) -> Settings:
+    return make_settings(ODOOBRIDGE_SECRET_KEY=SECRET_KEY, **odoo_env(odoo_rpc_stub), **gateway_env)
+
+
+@dataclass
+class Caller:
+    """An HTTP client of the app sending one API key."""
+
+    http: httpx.Client
+    key: str
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.http.get(url, headers={"X-API-Key": self.key}, **kwargs)
+
+    def post(self, url: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.http.post(url, json=json, headers={"X-API-Key": self.key}, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.http.delete(url, headers={"X-API-Key": self.key}, **kwargs)
+
+
+@pytest.fixture
+def callers(base_url: str, make_key: Callable[..., str]) -> Iterator[Callable[..., Caller]]:
+    """``callers(Role.VIEWER, READ)``: a client sending a new key with that role and scopes."""
+    opened: list[httpx.Client] = []
+
+    def make(role: Role, scopes: list[str]) -> Caller:
+        http = client(base_url)
+        opened.append(http)
+        return Caller(http, make_key(role, scopes=scopes))
+
+    yield make
+    for http in opened:
+        http.close()
+
+
+@pytest.fixture
+def reader(callers: Callable[..., Caller]) -> Caller:
+    """A script that may search (viewer key with gateway:read)."""
+    return callers(Role.VIEWER, READ)
+
+
+@pytest.fixture
+def proposer(callers: Callable[..., Caller]) -> Caller:
+    """An agent that may search and propose (viewer key with gateway:read and :propose)."""
+    return callers(Role.VIEWER, PROPOSE)
+
+
+@pytest.fixture
+def executor(callers: Callable[..., Caller]) -> Caller:
+    """An administrator's key with every gateway scope."""
+    return callers(Role.ADMIN, EVERYTHING)
