@@ -8,6 +8,7 @@ each kind of caller.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +79,10 @@ class Caller:
 
 
 @pytest.fixture
-def callers(base_url: str, make_key: Callable[..., str]) -> Iterator[Callable[..., Caller]]:
+def callers(
+    base_url: str,  # noqa: F811 (the imported fixture)
+    make_key: Callable[..., str],  # noqa: F811 (the imported fixture)
+) -> Iterator[Callable[..., Caller]]:
     """``callers(Role.VIEWER, READ)``: a client sending a new key with that role and scopes."""
     opened: list[httpx.Client] = []
 
@@ -108,3 +112,53 @@ def proposer(callers: Callable[..., Caller]) -> Caller:
 def executor(callers: Callable[..., Caller]) -> Caller:
     """An administrator's key with every gateway scope."""
     return callers(Role.ADMIN, EVERYTHING)
+
+
+@dataclass
+class SharedGateway:
+    """One app on one stub for a whole module of tests that change nothing in Odoo."""
+
+    base_url: str
+    stub: RunningStub
+    reader: Caller
+
+
+@pytest.fixture(scope="module")
+def shared_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedGateway]:
+    """Odoo 18 over XML-RPC, a PostgreSQL store and a reader key; reads are not rate-limited
+    here (the limit tests have their own app)."""
+    from odoobridge.auth.apikeys import create_api_key
+    from odoobridge.store.engine import Store
+    from odoobridge.web.app import create_app
+    from tests import pg
+    from tests.conftest import _postgres_store_template
+    from tests.fakes.odoo_rpc import OdooRpcStub
+    from tests.fakes.odoo_rpc_fixtures import stub_config
+    from tests.web.live import live_server
+
+    stub = OdooRpcStub(pg.copy_fixture(18), 18).start()
+    running = RunningStub(stub, stub_config(stub))
+    store_name = f"obt_store_{uuid.uuid4().hex[:10]}"
+    pg.create_database(store_name, _postgres_store_template())
+    store = Store(pg.url_for(store_name))
+    settings = Settings(
+        _env_file=None,
+        DATABASE_URL=pg.url_for(store_name),
+        ODOOBRIDGE_DATA_DIR=str(tmp_path_factory.mktemp("data")),
+        ODOOBRIDGE_SECRET_KEY=SECRET_KEY,
+        ODOOBRIDGE_GATEWAY_READ_LIMIT="100000/minute",
+        **odoo_env(running),
+    )
+    with store.session() as session:
+        _key, raw = create_api_key(
+            session, name="reader", role=Role.VIEWER, scopes=READ, by="test",
+            by_role=Role.SUPER_ADMIN,
+        )  # fmt: skip
+    try:
+        with live_server(create_app(settings, store)) as base, client(base) as http:
+            yield SharedGateway(base, running, Caller(http, raw))
+    finally:
+        store.dispose()
+        pg.drop_database(store_name)
+        stub.stop()
+        pg.drop_database(stub.database.name)
