@@ -345,8 +345,10 @@ def cancel_proposal(
     expire_due(session)
     proposal = get_proposal(session, proposal_id)
     if proposal.proposed_by != actor and not may_cancel_any:
-        raise Forbidden(f"proposal {proposal_id} was made by {proposal.proposed_by}: only they "
-                        "or an administrator may cancel it")  # fmt: skip
+        raise Forbidden(
+            f"proposal {proposal_id} was made by {proposal.proposed_by}: only they, or someone "
+            "who may execute proposals, may cancel it"
+        )
     result = session.execute(
         update(Proposal)
         .where(Proposal.id == proposal_id, Proposal.status == ProposalStatus.PENDING)
