@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from odoobridge.auth.roles import Role
 from odoobridge.errors import AppError
@@ -140,59 +139,60 @@ def search_calendar(criteria: gs.CalendarSearch, _p: Reader, client: Odoo) -> di
 # --- proposals ---------------------------------------------------------------------------------
 
 
-def _store(request: Request, session: Session, principal: Principal,
-           draft: gp.Draft) -> dict[str, Any]:  # fmt: skip
-    proposal = gp.store_proposal(
-        session, get_settings(request), draft, actor=principal.actor, origin=origin_of(request)
-    )
-    return proposal.as_dict()
+def _store(request: Request, principal: Principal, draft: gp.Draft) -> dict[str, Any]:
+    """Store the proposal in a write transaction of its own: on SQLite the request's session
+    has read (the API key) before Odoo was asked, and may no longer take the write lock."""
+    with get_store(request).write_session() as session:
+        proposal = gp.store_proposal(
+            session, get_settings(request), draft, actor=principal.actor, origin=origin_of(request)
+        )
+        return proposal.as_dict()
 
 
 @router.post("/propose/partner", response_model=gs.ProposalOut,
              summary="Propose creating (or, with partner_id, updating) a partner")  # fmt: skip
-def propose_partner(request: Request, payload: gs.PartnerProposal, session: DbSession,
+def propose_partner(request: Request, payload: gs.PartnerProposal,
                     principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
     draft = gp.draft_partner(client, get_settings(request), payload)
-    return _store(request, session, principal, draft)
+    return _store(request, principal, draft)
 
 
 @router.post("/propose/lead", response_model=gs.ProposalOut, summary="Propose an opportunity")
-def propose_lead(request: Request, payload: gs.LeadProposal, session: DbSession,
+def propose_lead(request: Request, payload: gs.LeadProposal,
                  principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
     draft = gp.draft_lead(client, get_settings(request), payload)
-    return _store(request, session, principal, draft)
+    return _store(request, principal, draft)
 
 
 @router.post("/propose/project", response_model=gs.ProposalOut, summary="Propose a project")
-def propose_project(request: Request, payload: gs.ProjectProposal, session: DbSession,
+def propose_project(request: Request, payload: gs.ProjectProposal,
                     principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
     draft = gp.draft_project(client, get_settings(request), payload)
-    return _store(request, session, principal, draft)
+    return _store(request, principal, draft)
 
 
 @router.post("/propose/tasks", response_model=gs.ProposalOut,
              summary="Propose tasks in a project")  # fmt: skip
-def propose_tasks(request: Request, payload: gs.TasksProposal, session: DbSession,
+def propose_tasks(request: Request, payload: gs.TasksProposal,
                   principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
     draft = gp.draft_tasks(client, get_settings(request), payload)
-    return _store(request, session, principal, draft)
+    return _store(request, principal, draft)
 
 
 @router.post("/propose/activity", response_model=gs.ProposalOut,
              summary="Propose scheduling an activity")  # fmt: skip
-def propose_activity(request: Request, payload: gs.ActivityProposal, session: DbSession,
+def propose_activity(request: Request, payload: gs.ActivityProposal,
                      principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
     draft = gp.draft_activity(client, get_settings(request), payload)
-    return _store(request, session, principal, draft)
+    return _store(request, principal, draft)
 
 
 @router.post("/propose/calendar-event", response_model=gs.ProposalOut,
              summary="Propose a calendar event")  # fmt: skip
 def propose_calendar_event(request: Request, payload: gs.CalendarEventProposal,
-                           session: DbSession, principal: Proposer,
-                           client: Odoo) -> dict[str, Any]:  # fmt: skip
+                           principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
     draft = gp.draft_calendar_event(client, get_settings(request), payload)
-    return _store(request, session, principal, draft)
+    return _store(request, principal, draft)
 
 
 @router.get("/proposals", response_model=gs.ProposalsOut,
@@ -209,19 +209,18 @@ def proposals(
 
 @router.get("/proposals/{proposal_id}", response_model=gs.ProposalOut, summary="One proposal")
 def proposal(proposal_id: str, session: DbSession, _p: Reader) -> dict[str, Any]:
-    gp.expire_due(session)
     return gp.get_proposal(session, proposal_id).as_dict()
 
 
 @router.delete("/proposals/{proposal_id}", response_model=gs.CancelOut,
                summary="Cancel a pending proposal")  # fmt: skip
-def cancel(request: Request, proposal_id: str, session: DbSession,
-           principal: Proposer) -> dict[str, Any]:  # fmt: skip
+def cancel(request: Request, proposal_id: str, principal: Proposer) -> dict[str, Any]:
     may_any = principal.allows(Role.ADMIN) and (
         principal.kind != "api_key" or "gateway:execute" in principal.scopes
     )
-    return gp.cancel_proposal(session, proposal_id, actor=principal.actor, may_cancel_any=may_any,
-                              origin=origin_of(request))  # fmt: skip
+    with get_store(request).write_session() as session:
+        return gp.cancel_proposal(session, proposal_id, actor=principal.actor,
+                                  may_cancel_any=may_any, origin=origin_of(request))  # fmt: skip
 
 
 @router.post("/execute/{proposal_id}", response_model=gs.ExecutionOut,

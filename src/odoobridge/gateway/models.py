@@ -55,6 +55,13 @@ class Proposal(Base):
     executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
+    def effective_status(self, now: datetime | None = None) -> str:
+        """The status, with a pending proposal past its time shown as expired (the row says so
+        once something writes it: an execution or a cancel)."""
+        if self.status == ProposalStatus.PENDING and self.expires_at <= (now or utcnow()):
+            return ProposalStatus.EXPIRED
+        return self.status
+
     def as_dict(self) -> dict[str, Any]:
         """The proposal as the API shows it (the spec's fields first, then the lifecycle)."""
         return {
@@ -67,7 +74,7 @@ class Proposal(Base):
             "confirmed": self.confirmed_by is not None,
             "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat(),
-            "status": self.status,
+            "status": self.effective_status(),
             "proposed_by": self.proposed_by,
             "confirmed_by": self.confirmed_by,
             "executed_at": self.executed_at.isoformat() if self.executed_at else None,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from odoobridge.auth.audit import Origin, record
@@ -306,10 +306,20 @@ def get_proposal(session: Session, proposal_id: str) -> Proposal:
 def list_proposals(
     session: Session, *, status: str = ProposalStatus.PENDING, limit: int = 100, offset: int = 0
 ) -> dict[str, Any]:
-    """``{"count": matches in all, "proposals": [...]}``, newest first."""
-    expire_due(session)
+    """``{"count": matches in all, "proposals": [...]}``, newest first. Reads only: a pending
+    proposal past its time counts as expired."""
+    now = utcnow()
     query = select(Proposal)
-    if status != "all":
+    if status == ProposalStatus.PENDING:
+        query = query.where(Proposal.status == status, Proposal.expires_at > now)
+    elif status == ProposalStatus.EXPIRED:
+        query = query.where(
+            or_(
+                Proposal.status == status,
+                and_(Proposal.status == ProposalStatus.PENDING, Proposal.expires_at <= now),
+            )
+        )
+    elif status != "all":
         query = query.where(Proposal.status == status)
     count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     found = session.scalars(
@@ -341,7 +351,8 @@ def cancel_proposal(
     session: Session, proposal_id: str, *, actor: str, may_cancel_any: bool,
     origin: Origin | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Cancel a pending proposal: its proposer may, and whoever may execute proposals."""
+    """Cancel a pending proposal: its proposer may, and whoever may execute proposals. Give a
+    session from ``store.write_session()`` (SQLite's write lock taken at its start)."""
     expire_due(session)
     proposal = get_proposal(session, proposal_id)
     if proposal.proposed_by != actor and not may_cancel_any:
