@@ -22,7 +22,8 @@ for admin is made at start: ``stub.admin_key``); a key also works as a password.
 Test hooks: ``fail(model, method, fault=…, after=N)`` faults the call after N matching ones;
 ``drop_connection(model, method, after=N, apply=True)`` closes the socket without an answer
 (after applying the call, or before with ``apply=False``); ``delay(seconds, model, method)``
-holds matching calls; ``calls`` logs every call as it arrives.
+holds matching calls (``wait_idle()`` waits for a held call the client gave up on); ``calls``
+logs every call as it arrives (``calls_to(model, method)``).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class OdooRpcStub:
     _catalog: dict[str, Model] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _server: ThreadingHTTPServer | None = None
+    _running: int = 0
 
     @property
     def db_name(self) -> str:
@@ -178,7 +180,23 @@ class OdooRpcStub:
 
     # --- running a call -----------------------------------------------------------------------
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until no call is running (e.g. one the client gave up on while it was delayed)."""
+        deadline = time.monotonic() + timeout
+        while self._running and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not self._running, "the stub is still running a call"
+
     def _run(self, call: Call, work: Any) -> Any:
+        with self._lock:
+            self._running += 1
+        try:
+            return self._run_hooked(call, work)
+        finally:
+            with self._lock:
+                self._running -= 1
+
+    def _run_hooked(self, call: Call, work: Any) -> Any:
         self.calls.append(call)
         drop: Rule | None = None
         for rule in self._rules:
