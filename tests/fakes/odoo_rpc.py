@@ -66,6 +66,7 @@ class Call:
     args: list[Any]
     kwargs: dict[str, Any]
     uid: int | None = None
+    context: dict[str, Any] | None = None  # the call's context (JSON-2: the body's "context")
 
 
 @dataclass
@@ -344,7 +345,8 @@ class OdooRpcStub:
             kwargs = dict(params[6]) if len(params) > 6 and params[6] else {}
         else:
             args, kwargs = list(params[5:]), {}
-        call = Call(protocol, "object", str(model), str(name), args, kwargs, uid)
+        call = Call(protocol, "object", str(model), str(name), args, kwargs, uid,
+                    kwargs.get("context"))  # fmt: skip
         if db != self.db_name:
             raise OdooFault("Exception", f'database "{db}" does not exist')
 
@@ -402,7 +404,7 @@ class OdooRpcStub:
             ids = named.pop("ids", None) or []
             context = named.pop("context", None) or {}
             args = [ids] if method in RECORD_METHODS else []
-            call = Call("json2", "object", model, method, args, dict(named), uid)
+            call = Call("json2", "object", model, method, args, dict(named), uid, context)
             result = self._run(
                 call, lambda: self.env(uid, context).call(model, method, args, named)
             )
