@@ -35,6 +35,10 @@ M2O = {
     "triggered_next_type_id": "mail.activity.type",
     "recommended_activity_type_id": "mail.activity.type",
     "previous_activity_type_id": "mail.activity.type",
+    "campaign_id": "utm.campaign", "source_id": "utm.source", "medium_id": "utm.medium",
+    "lang_id": "res.lang", "state_id": "res.country.state", "title": "res.partner.title",
+    "recurring_plan": "crm.recurring.plan",
+    "lead_mining_request_id": "crm.iap.lead.mining.request",
 }  # fmt: skip
 M2O_BY_MODEL = {
     ("crm.lead", "stage_id"): "crm.stage",
@@ -74,7 +78,8 @@ TRANSLATED = {"name", "summary", "default_note", "label_tasks", "vat_label", "co
               "description", "requirements"}  # fmt: skip
 HTML = {"description", "note", "comment", "signature", "default_note"}
 MONETARY = {"expected_revenue", "prorated_revenue", "recurring_revenue", "amount_untaxed",
-            "amount_total", "amount_residual", "amount_tax"}  # fmt: skip
+            "amount_total", "amount_residual", "amount_tax", "recurring_revenue_monthly",
+            "recurring_revenue_monthly_prorated", "recurring_revenue_prorated"}  # fmt: skip
 # computed fields: model → {field: (type, label, relation)}
 COMPUTED: dict[str, dict[str, tuple[str, str, str | None]]] = {
     "res.users": {"name": ("char", "Name", None), "email": ("char", "Email", None),
@@ -101,6 +106,19 @@ LABELS = {
     ("crm.lead", "city"): "City", ("crm.lead", "create_uid"): "Created by",
     ("crm.lead", "write_uid"): "Last Updated by", ("crm.lead", "create_date"): "Created on",
     ("crm.lead", "write_date"): "Last Updated on", ("crm.lead", "color"): "Color Index",
+    ("crm.lead", "date_automation_last"): "Last Action", ("crm.lead", "date_closed"): "Closed Date",
+    ("crm.lead", "date_conversion"): "Conversion Date", ("crm.lead", "date_open"): "Assignment Date",
+    ("crm.lead", "date_last_stage_update"): "Last Stage Update",
+    ("crm.lead", "day_close"): "Days to Close", ("crm.lead", "day_open"): "Days to Assign",
+    ("crm.lead", "email_cc"): "Email cc", ("crm.lead", "email_normalized"): "Normalized Email",
+    ("crm.lead", "email_state"): "Email Quality", ("crm.lead", "phone_state"): "Phone Quality",
+    ("crm.lead", "function"): "Job Position", ("crm.lead", "iap_enrich_done"): "Enrichment done",
+    ("crm.lead", "lang_id"): "Language", ("crm.lead", "message_bounce"): "Bounce",
+    ("crm.lead", "phone_sanitized"): "Sanitized Number", ("crm.lead", "referred"): "Referred By",
+    ("crm.lead", "recurring_revenue"): "Recurring Revenues", ("crm.lead", "reveal_id"): "Reveal ID",
+    ("crm.lead", "recurring_revenue_monthly"): "Expected MRR",
+    ("crm.lead", "recurring_revenue_monthly_prorated"): "Prorated MRR",
+    ("crm.lead", "recurring_revenue_prorated"): "Prorated Recurring Revenues",
 }  # fmt: skip
 SELECTIONS = {
     ("crm.lead", "type"): ["lead", "opportunity"],
@@ -113,6 +131,8 @@ SELECTIONS = {
     ("calendar.event", "privacy"): ["public", "private", "confidential"],
     ("calendar.event", "show_as"): ["free", "busy"],
     ("mail.activity", "state"): ["overdue", "today", "planned", "done"],
+    ("crm.lead", "email_state"): ["correct", "incorrect"],
+    ("crm.lead", "phone_state"): ["correct", "incorrect"],
 }  # fmt: skip
 # values Odoo fills in on create (a callable gets (env, values))
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -237,10 +257,9 @@ def load_catalog(conn: psycopg.Connection[Any]) -> dict[str, Model]:
             kind = _type_of(name, column, pg_type, relation)
             if kind is None:
                 continue
-            default = DEFAULTS.get(name, {})
             model.fields[column] = Field(
                 column, kind, label(name, column),
-                required=not_null and column != "id" and column not in default,
+                required=not_null and column != "id",
                 relation=relation, translate=pg_type == "jsonb",
                 selection=SELECTIONS.get((name, column)),
             )  # fmt: skip
@@ -257,7 +276,8 @@ def load_catalog(conn: psycopg.Connection[Any]) -> dict[str, Model]:
                 o2m=(comodel, inverse),
             )  # fmt: skip
         for fname, (kind, text, relation) in COMPUTED.get(name, {}).items():
-            model.fields[fname] = Field(fname, kind, text, relation=relation, column=False)
+            model.fields[fname] = Field(fname, kind, text, relation=relation, column=False,
+                                        selection=SELECTIONS.get((name, fname)))  # fmt: skip
         if "display_name" not in model.fields:  # Odoo 16 stores res.partner's
             model.fields["display_name"] = Field(
                 "display_name", "char", "Display Name", column=False

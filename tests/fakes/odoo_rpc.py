@@ -22,7 +22,8 @@ for admin is made at start: ``stub.admin_key``); a key also works as a password.
 Test hooks: ``fail(model, method, fault=…, after=N)`` faults the call after N matching ones;
 ``drop_connection(model, method, after=N, apply=True)`` closes the socket without an answer
 (after applying the call, or before with ``apply=False``); ``delay(seconds, model, method)``
-holds matching calls; ``calls`` logs every call as it arrives.
+holds matching calls (``wait_idle()`` waits for a held call the client gave up on); ``calls``
+logs every call as it arrives (``calls_to(model, method)``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Call:
     args: list[Any]
     kwargs: dict[str, Any]
     uid: int | None = None
+    context: dict[str, Any] | None = None  # the call's context (JSON-2: the body's "context")
 
 
 @dataclass
@@ -102,6 +104,7 @@ class OdooRpcStub:
     _catalog: dict[str, Model] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _server: ThreadingHTTPServer | None = None
+    _running: int = 0
 
     @property
     def db_name(self) -> str:
@@ -178,7 +181,23 @@ class OdooRpcStub:
 
     # --- running a call -----------------------------------------------------------------------
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until no call is running (e.g. one the client gave up on while it was delayed)."""
+        deadline = time.monotonic() + timeout
+        while self._running and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not self._running, "the stub is still running a call"
+
     def _run(self, call: Call, work: Any) -> Any:
+        with self._lock:
+            self._running += 1
+        try:
+            return self._run_hooked(call, work)
+        finally:
+            with self._lock:
+                self._running -= 1
+
+    def _run_hooked(self, call: Call, work: Any) -> Any:
         self.calls.append(call)
         drop: Rule | None = None
         for rule in self._rules:
@@ -326,7 +345,8 @@ class OdooRpcStub:
             kwargs = dict(params[6]) if len(params) > 6 and params[6] else {}
         else:
             args, kwargs = list(params[5:]), {}
-        call = Call(protocol, "object", str(model), str(name), args, kwargs, uid)
+        call = Call(protocol, "object", str(model), str(name), args, kwargs, uid,
+                    kwargs.get("context"))  # fmt: skip
         if db != self.db_name:
             raise OdooFault("Exception", f'database "{db}" does not exist')
 
@@ -384,7 +404,7 @@ class OdooRpcStub:
             ids = named.pop("ids", None) or []
             context = named.pop("context", None) or {}
             args = [ids] if method in RECORD_METHODS else []
-            call = Call("json2", "object", model, method, args, dict(named), uid)
+            call = Call("json2", "object", model, method, args, dict(named), uid, context)
             result = self._run(
                 call, lambda: self.env(uid, context).call(model, method, args, named)
             )

@@ -29,10 +29,9 @@ class RunningStub:
 
     def client(self, **overrides: Any) -> OdooRpcClient:
         """A client of the stub; ``overrides`` replace config fields (protocol, timeout …)."""
-        config = replace(self.config, **overrides)
-        if config.protocol == "json2" and config.api_key is None:
-            config = replace(config, api_key=SecretStr(self.stub.admin_key))
-        return OdooRpcClient(config)
+        if overrides.get("protocol") == "json2" and self.config.api_key is None:
+            overrides.setdefault("api_key", SecretStr(self.stub.admin_key))
+        return OdooRpcClient(replace(self.config, **overrides))
 
     @property
     def database(self) -> pg.OdooDatabase:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -40,6 +41,7 @@ def hash_password(password: str, rounds: int = ROUNDS) -> str:
     return f"$pbkdf2-sha512${rounds}${_ab64_encode(salt)}${_ab64_encode(digest)}"
 
 
+@functools.lru_cache(maxsize=256)  # 600,000 rounds: each check of the fixture's hashes once
 def verify_password(password: str, stored: str | None) -> bool:
     if not stored or not stored.startswith("$pbkdf2-sha512$"):
         return False
@@ -147,13 +149,13 @@ def _x2many(env: Env, f: Field, ids: list[int]) -> dict[int, Any]:
     if comodel is None or (f.m2m and not f.m2m[1]):
         return found
     order = ", ".join(f"{e} {d}" for e, d in order_terms(env, comodel, comodel.order, "c"))
+    active = " AND c.active" if comodel.has_active else ""  # archived ones are left out
     if f.m2m:
         _c, table, own, other = f.m2m
         sql = (f"SELECT r.{own}, c.id FROM {table} r JOIN {comodel.table} c ON c.id = r.{other} "
-               f"WHERE r.{own} = ANY(%s) ORDER BY {order}")  # fmt: skip
+               f"WHERE r.{own} = ANY(%s){active} ORDER BY {order}, c.id")  # fmt: skip
     else:
         assert f.o2m
-        active = " AND c.active" if comodel.has_active else ""
         sql = (f"SELECT c.{f.o2m[1]}, c.id FROM {comodel.table} c WHERE c.{f.o2m[1]} = ANY(%s)"
                f"{active} ORDER BY {order}")  # fmt: skip
     for owner, target in env.sql(sql, (ids,)):
@@ -193,9 +195,11 @@ def _computed(env: Env, model: Model, f: Field, ids: list[int]) -> dict[int, Any
         )
         return {r[0]: f"{r[2]} / {r[1]}" if r[2] else r[1] for r in rows}
     if key == ("project.project", "task_count"):
+        shown = ("display_in_project" if "display_in_project" in env.catalog["project.task"].fields
+                 else "parent_id IS NULL")  # fmt: skip
         rows = env.sql(
-            "SELECT project_id, count(*) FROM project_task WHERE active AND project_id = ANY(%s) "
-            "GROUP BY project_id",
+            f"SELECT project_id, count(*) FROM project_task WHERE active AND {shown} "
+            "AND project_id = ANY(%s) GROUP BY project_id",
             (ids,),
         )
         counts = {row[0]: row[1] for row in rows}

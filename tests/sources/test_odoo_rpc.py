@@ -174,3 +174,103 @@ def test_config_from_settings() -> None:
                               "allowed_company_ids": [2, 1]}  # fmt: skip
     assert config.secret == "k" * 40
     assert "k" * 40 not in repr(config)
+
+
+# --- each protocol on each version ----------------------------------------------------------------
+
+VERSIONS_AND_PROTOCOLS = [
+    {"version": v, "protocol": p}
+    for v in (16, 18, 19)
+    for p in ("xmlrpc", "jsonrpc", "json2")
+    if p != "json2" or v >= 19
+]
+
+
+@pytest.mark.parametrize(
+    "odoo_rpc_stub", VERSIONS_AND_PROTOCOLS, indirect=True,
+    ids=lambda p: f"odoo{p['version']}-{p['protocol']}",
+)  # fmt: skip
+def test_each_protocol_on_each_version(odoo_rpc_stub: RunningStub) -> None:
+    db = odoo_rpc_stub.database
+    version = odoo_rpc_stub.stub.version
+    with odoo_rpc_stub.client(protocol=odoo_rpc_stub.config.protocol) as client:
+        info = client.version()
+        assert info["server_version"] == f"{version}.0"
+        assert info["server_version_info"][:2] == [version, 0]
+        assert client.authenticate() == 2
+        companies = db.execute(
+            "SELECT id, name FROM res_partner WHERE is_company AND active "
+            "ORDER BY COALESCE(complete_name, name), id DESC" if version > 16 else
+            "SELECT id, name FROM res_partner WHERE is_company AND active ORDER BY display_name, id DESC"
+        )  # fmt: skip
+        found = client.search_read("res.partner", [["is_company", "=", True]], ["name"])
+        assert [(r["id"], r["name"]) for r in found] == companies
+        leads = int(db.execute("SELECT count(*) FROM crm_lead WHERE active")[0][0])
+        assert client.search_count("crm.lead", []) == leads
+        new_id = client.create("crm.lead", {"name": "Gateway lead", "partner_id": 10})
+        assert client.write("crm.lead", [new_id], {"expected_revenue": 1234.5}) is True
+        [lead] = client.read(
+            "crm.lead", [new_id], ["name", "partner_id", "expected_revenue", "type"]
+        )
+        partner_name = db.execute("SELECT name FROM res_partner WHERE id = 10")[0][0]
+        assert lead["partner_id"] == [10, partner_name]
+        assert (lead["expected_revenue"], lead["type"]) == (1234.5, "lead")
+        assert client.search_count("crm.lead", []) == leads + 1
+
+
+@pytest.mark.parametrize("odoo_rpc_stub", [19], indirect=True)
+def test_json2_sends_named_arguments_and_the_bearer_key(odoo_rpc_stub: RunningStub) -> None:
+    stub = odoo_rpc_stub.stub
+    with odoo_rpc_stub.client(protocol="json2") as client:
+        client.search_read("res.partner", [["is_company", "=", True]], ["name"], limit=3, offset=1,
+                           order="id")  # fmt: skip
+        client.read("res.partner", [10, 11], ["name"])
+        client.write("res.partner", [10], {"phone": "+1 555 0100"})
+        client.create("res.partner", {"name": "JSON-2 Co"})
+        client.execute("crm.lead", "search_count", [["type", "=", "opportunity"]])
+    calls = [c for c in stub.calls if c.protocol == "json2"]
+    assert [(c.model, c.method, c.args, c.kwargs) for c in calls] == [
+        ("res.partner", "search_read", [], {"domain": [["is_company", "=", True]],
+                                            "fields": ["name"], "offset": 1, "limit": 3,
+                                            "order": "id"}),
+        ("res.partner", "read", [[10, 11]], {"fields": ["name"]}),
+        ("res.partner", "write", [[10]], {"vals": {"phone": "+1 555 0100"}}),
+        ("res.partner", "create", [], {"vals_list": [{"name": "JSON-2 Co"}]}),
+        ("crm.lead", "search_count", [], {"domain": [["type", "=", "opportunity"]]}),
+    ]  # fmt: skip
+    assert all(c.uid == 2 for c in calls)  # the stub found admin's key in the bearer header
+
+
+@pytest.mark.parametrize("odoo_rpc_stub", [19], indirect=True)
+def test_json2_refuses_positional_arguments_it_cannot_name(odoo_rpc_stub: RunningStub) -> None:
+    with odoo_rpc_stub.client(protocol="json2") as client, pytest.raises(TypeError, match="named"):
+        client.execute("crm.lead", "action_set_won_rainbowman", [1], "extra")
+
+
+@pytest.mark.parametrize(
+    "odoo_rpc_stub", [{"version": 19, "protocol": p} for p in ("xmlrpc", "jsonrpc", "json2")],
+    indirect=True, ids=lambda p: p["protocol"],
+)  # fmt: skip
+def test_context_is_passed_through(odoo_rpc_stub: RunningStub) -> None:
+    context = {"lang": "en_US", "tz": "Europe/Brussels", "allowed_company_ids": [2, 1]}
+    protocol = odoo_rpc_stub.config.protocol
+    stub = odoo_rpc_stub.stub
+    with odoo_rpc_stub.client(protocol=protocol, context=context) as client:
+        client.search_count("res.partner", [])
+        client.search_read("res.partner", [], ["name"], limit=1, context={"active_test": False})
+    calls = [c for c in stub.calls if c.model == "res.partner"]
+    assert [c.context for c in calls] == [context, {**context, "active_test": False}]
+    if protocol != "json2":  # XML-RPC and JSON-RPC carry it in execute_kw's keyword arguments
+        assert [c.kwargs["context"] for c in calls] == [c.context for c in calls]
+
+
+@pytest.mark.parametrize("odoo_rpc_stub", [19], indirect=True)
+def test_context_changes_the_answer(odoo_rpc_stub: RunningStub) -> None:
+    """active_test=False in the call's context brings archived records back, as in Odoo."""
+    db = odoo_rpc_stub.database
+    every = int(db.execute("SELECT count(*) FROM crm_lead")[0][0])
+    active = int(db.execute("SELECT count(*) FROM crm_lead WHERE active")[0][0])
+    assert every > active
+    with odoo_rpc_stub.client() as client:
+        assert client.search_count("crm.lead", []) == active
+        assert client.search_count("crm.lead", [], context={"active_test": False}) == every
