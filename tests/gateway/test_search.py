@@ -140,7 +140,8 @@ def test_calendar_by_attendees_and_name(shared_gateway: SharedGateway) -> None:
         "Presentation for new Services",
         "Presentation of the new Calendar",
     ]
-    assert named["calendar_events"][0]["partner_ids"] == [15, 2, 12, 9]
+    # OdooBot (2) attends too, but is archived: Odoo leaves it out, as the recording shows.
+    assert named["calendar_events"][0]["partner_ids"] == [15, 12, 9]
 
 
 def test_partner_history(shared_gateway: SharedGateway) -> None:
