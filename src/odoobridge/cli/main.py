@@ -11,7 +11,19 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from odoobridge.cli import access, admin, bi, check, config, db, demo, directory, serve, sync
+from odoobridge.cli import (
+    access,
+    admin,
+    bi,
+    check,
+    config,
+    db,
+    demo,
+    directory,
+    odoo,
+    serve,
+    sync,
+)
 from odoobridge.cli.state import CliState
 from odoobridge.errors import AppError
 
@@ -54,6 +66,7 @@ admin.register(app)
 directory.register(app)
 access.register(app)
 bi.register(app)
+odoo.register(app)
 
 
 def main() -> None:

@@ -284,7 +284,10 @@ def gateway_status(
 ) -> dict[str, Any]:  # fmt: skip
     """Whether Odoo answers and we may sign in: ``connected`` with the server's version, or
     ``connected: false`` with what is wrong (never a secret)."""
-    answer: dict[str, Any] = {"connected": False, "odoo_version": None}
+    answer: dict[str, Any] = {
+        "connected": False, "odoo_version": None, "database": None, "username": None,
+        "protocol": None, "url": None, "error": None,
+    }  # fmt: skip
     if config is not None:
         answer.update(
             database=config.db, username=config.username, protocol=config.protocol, url=config.url
