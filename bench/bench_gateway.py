@@ -1,0 +1,229 @@
+"""Benchmark: the Odoo gateway's added latency per search over the bare client call.
+
+In one run: the stub Odoo of the tests (tests/fakes/odoo_rpc.py, real HTTP on 127.0.0.1) serves a
+copy of the real Odoo 18.0 fixture from a process of its own; ``odoobridge serve`` (one worker,
+its own process, a SQLite store) is configured for it. For each search, ``ROUNDS`` pairs are timed, interleaved:
+
+- *bare*: the search's own client calls, made in this process with ``OdooRpcClient`` (the
+  gateway's search function called directly: the same domain, the same search_read /
+  search_count / search calls, pooled connections, cached uid);
+- *gateway*: the same search through ``POST /odoo/search/…`` (or ``GET /odoo/partners/{id}``)
+  with an API key — authentication, scope check, rate limit, validation, the same client calls
+  from the server's process, JSON out.
+
+The stub's handler writes headers and body as two segments; without TCP_NODELAY each answer can
+stall ~40 ms on delayed ACKs (a stub artefact: Odoo's werkzeug server sets no such trap for a
+pooled client), so this process turns Nagle's algorithm off for the stub's sockets.
+
+The added latency of a pair is gateway − bare; the table gives its median (p50) and p90 next to
+each side's p50, after the floor: the round trip of ``GET /healthz`` to the same server (the
+hop itself, which any gateway costs). Target: added p50 ≤ 5 ms. Prints a Markdown table for docs/performance.md.
+
+    .venv/bin/python bench/bench_gateway.py          (or ./run bench)
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import socketserver
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests import pg  # noqa: E402
+from tests.fakes.odoo_rpc import OdooRpcStub  # noqa: E402
+
+from odoobridge.auth.apikeys import create_api_key  # noqa: E402
+from odoobridge.auth.roles import Role  # noqa: E402
+from odoobridge.gateway import schemas as gs  # noqa: E402
+from odoobridge.gateway import search  # noqa: E402
+from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig  # noqa: E402
+from odoobridge.store.engine import Store  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_GATEWAY_ROUNDS", "300"))
+WARMUP = 20
+TARGET_ADDED_P50_MS = 5.0
+
+Bare = Callable[[OdooRpcClient], Any]
+# name, route (method, path, payload), the bare call
+SEARCHES: list[tuple[str, tuple[str, str, dict[str, Any] | None], Bare]] = [
+    ("partners by website (1 call)",
+     ("POST", "/odoo/search/partners", {"website": "gemini-furniture.com"}),
+     lambda c: search.search_partners(c, gs.PartnerSearch(website="gemini-furniture.com"))),
+    ("companies, page of 5 (2 calls)",
+     ("POST", "/odoo/search/partners", {"is_company": True, "limit": 5}),
+     lambda c: search.search_partners(c, gs.PartnerSearch(is_company=True, limit=5))),
+    ("leads in stage Won (2 calls)",
+     ("POST", "/odoo/search/leads", {"stage": "Won"}),
+     lambda c: search.search_leads(c, gs.LeadSearch(stage="Won"))),
+    ("all 39 leads (1 call, 39 records)",
+     ("POST", "/odoo/search/leads", {}),
+     lambda c: search.search_leads(c, gs.LeadSearch())),
+    ("activities of a partner (4 calls)",
+     ("POST", "/odoo/search/activities", {"partner_id": 15}),
+     lambda c: search.search_activities(c, gs.ActivitySearch(partner_id=15))),
+    ("partner history (9 calls)",
+     ("GET", "/odoo/partners/15", None),
+     lambda c: search.partner_history(c, 15, gs.DEFAULT_LIMIT)),
+]  # fmt: skip
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.2)
+
+
+def floor(http: httpx.Client) -> list[str]:
+    """The HTTP round trip to the same server doing nothing (``GET /healthz``): what any hop to a
+    gateway costs on this machine, before the gateway does anything."""
+    spent: list[float] = []
+    for round_ in range(WARMUP + ROUNDS):
+        started = time.perf_counter()
+        assert http.get("/healthz").status_code == 200
+        if round_ >= WARMUP:
+            spent.append((time.perf_counter() - started) * 1000)
+    p50 = statistics.median(spent)
+    return ["floor: GET /healthz on the same server", "–", f"{p50:.2f}", f"{p50:.2f}",
+            f"{percentile(spent, 0.9):.2f}", "–"]  # fmt: skip
+
+
+def measure(http: httpx.Client, key: str, client: OdooRpcClient) -> list[list[str]]:
+    rows: list[list[str]] = [floor(http)]
+    for name, (verb, path, payload), bare in SEARCHES:
+        bare_ms: list[float] = []
+        gateway_ms: list[float] = []
+        expected = bare(client)
+        for round_ in range(WARMUP + ROUNDS):
+            started = time.perf_counter()
+            answer = bare(client)
+            between = time.perf_counter()
+            response = http.request(verb, path, json=payload, headers={"X-API-Key": key})
+            ended = time.perf_counter()
+            if response.status_code != 200 or response.json() != expected:
+                raise RuntimeError(f"{path} answered {response.status_code}: {response.text}")
+            assert answer == expected
+            if round_ >= WARMUP:
+                bare_ms.append((between - started) * 1000)
+                gateway_ms.append((ended - between) * 1000)
+        added = [g - b for g, b in zip(gateway_ms, bare_ms, strict=True)]
+        p50 = statistics.median(added)
+        met = "met" if p50 <= TARGET_ADDED_P50_MS else "missed"
+        rows.append([
+            name, f"{statistics.median(bare_ms):.2f}", f"{statistics.median(gateway_ms):.2f}",
+            f"{p50:.2f}", f"{percentile(added, 0.9):.2f}", f"≤ {TARGET_ADDED_P50_MS:g} ms: {met}",
+        ])  # fmt: skip
+    return rows
+
+
+def serve_stub() -> None:
+    """``bench_gateway.py --stub``: serve a stub Odoo on a fresh fixture copy until stdin closes;
+    the first line out is ``url db admin_key database``."""
+    socketserver.StreamRequestHandler.disable_nagle_algorithm = True  # see the docstring
+    database = pg.copy_fixture(18)
+    stub = OdooRpcStub(database, 18).start()
+    try:
+        print(stub.url, stub.db_name, stub.admin_key, database.name, flush=True)
+        sys.stdin.read()
+    finally:
+        stub.stop()
+        pg.drop_database(database.name)
+
+
+@dataclass
+class StubProcess:
+    url: str
+    db_name: str
+    admin_key: str
+
+
+def main() -> None:
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--stub"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stdin is not None
+    url, db_name, admin_key, _database = process.stdout.readline().split()
+    stub = StubProcess(url, db_name, admin_key)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
+    store_url = f"sqlite:///{workdir / 'store.sqlite'}"
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        store = Store(store_url)
+        with store.session() as session:
+            _key, raw_key = create_api_key(
+                session, name="bench", role=Role.VIEWER, scopes=["gateway:read"], by="bench",
+                by_role=Role.SUPER_ADMIN,
+            )  # fmt: skip
+        store.dispose()
+        port = pg.free_port()
+        odoo = {
+            "ODOO_URL": stub.url, "ODOO_DB": stub.db_name, "ODOO_USERNAME": "admin",
+            "ODOO_API_KEY": stub.admin_key, "ODOOBRIDGE_ODOO_PROTOCOL": "xmlrpc",
+        }  # fmt: skip
+        env = {
+            **os.environ, **odoo, "DATABASE_URL": store_url,
+            "ODOOBRIDGE_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+            "ODOOBRIDGE_GATEWAY_READ_LIMIT": "1000000/minute", "ODOOBRIDGE_LOG_LEVEL": "WARNING",
+        }  # fmt: skip
+        server = subprocess.Popen(
+            [sys.executable, "-m", "odoobridge", "serve", "--port", str(port)], env=env
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base, server)
+        config = OdooRpcConfig(url=stub.url, db=stub.db_name, username="admin",
+                               api_key=_secret(stub.admin_key))  # fmt: skip
+        with OdooRpcClient(config) as client, httpx.Client(base_url=base, timeout=30) as http:
+            rows = measure(http, raw_key, client)
+        load = os.getloadavg()
+        print(
+            f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}; load average {load[0]:.1f} "
+            f"(shared machine); {ROUNDS} interleaved pairs per search\n"
+        )
+        print("| search | bare client p50 (ms) | gateway p50 (ms) | added p50 (ms) | "
+              "added p90 (ms) | target |")  # fmt: skip
+        print("| --- | --- | --- | --- | --- | --- |")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
+        process.stdin.close()
+        process.wait(timeout=60)
+
+
+def _secret(value: str) -> Any:
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+if __name__ == "__main__":
+    serve_stub() if sys.argv[1:] == ["--stub"] else main()
