@@ -23,13 +23,17 @@ Errors (all :class:`odoobridge.errors.SourceError`; ``odoo_message`` is Odoo's o
 
 from __future__ import annotations
 
+import functools
 import json
+import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+import certifi
 import httpx
 from pydantic import SecretStr
 
@@ -168,11 +172,19 @@ class OdooRpcClient:
 
     def __init__(self, config: OdooRpcConfig, *, transport: httpx.BaseTransport | None = None):
         self.config = config
+        if transport is None:
+            # Pooled keep-alive connections, with Nagle's algorithm off: httpx writes a request's
+            # headers and body separately, and on a reused connection the body would otherwise
+            # wait for the server's delayed ACK (~40 ms per call).
+            transport = httpx.HTTPTransport(
+                verify=_tls_context(),
+                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+            )
         self._http = httpx.Client(
             base_url=config.url.rstrip("/"),
             timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0)),
             transport=transport,
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             headers={"User-Agent": "odoobridge"},
             follow_redirects=False,
         )
@@ -437,6 +449,12 @@ class OdooRpcClient:
             f"{cfg.db!r} ({odoo_message}): check ODOO_USERNAME, ODOO_DB and {what}",
             odoo_message,
         )
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process (loading the CA bundle takes ~30 ms)."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _reason(exc: httpx.TransportError) -> str:
