@@ -128,7 +128,8 @@ class OdooRpcStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.1"  # keep-alive, as Odoo's server
+            disable_nagle_algorithm = True  # headers and body leave at once (no delayed-ACK wait)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
