@@ -11,10 +11,6 @@ its own process, a SQLite store) is configured for it. For each search, ``ROUNDS
   with an API key — authentication, scope check, rate limit, validation, the same client calls
   from the server's process, JSON out.
 
-The stub's handler writes headers and body as two segments; without TCP_NODELAY each answer can
-stall ~40 ms on delayed ACKs (a stub artefact: Odoo's werkzeug server sets no such trap for a
-pooled client), so this process turns Nagle's algorithm off for the stub's sockets.
-
 The added latency of a pair is gateway − bare; the table gives its median (p50) and p90 next to
 each side's p50, after the floor: the round trip of ``GET /healthz`` to the same server (the
 hop itself, which any gateway costs). Target: added p50 ≤ 5 ms. Prints a Markdown table for docs/performance.md.
@@ -24,10 +20,11 @@ hop itself, which any gateway costs). Target: added p50 ≤ 5 ms. Prints a Markd
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import platform
 import signal
-import socketserver
 import statistics
 import subprocess
 import sys
@@ -50,6 +47,7 @@ from odoobridge.auth.apikeys import create_api_key  # noqa: E402
 from odoobridge.auth.roles import Role  # noqa: E402
 from odoobridge.gateway import schemas as gs  # noqa: E402
 from odoobridge.gateway import search  # noqa: E402
+from odoobridge.settings import Settings  # noqa: E402
 from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig  # noqa: E402
 from odoobridge.store.engine import Store  # noqa: E402
 
@@ -141,10 +139,78 @@ def measure(http: httpx.Client, key: str, client: OdooRpcClient) -> list[list[st
     return rows
 
 
+class Replay:
+    """The client's calls answered from memory (each asked of Odoo once, then replayed): the
+    gateway's own work per search, with an Odoo that answers at once."""
+
+    def __init__(self, client: OdooRpcClient) -> None:
+        self.client = client
+        self.config = client.config
+        self.answers: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self.client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            key = repr((name, args, sorted(kwargs.items())))
+            if key not in self.answers:
+                self.answers[key] = real(*args, **kwargs)
+            return self.answers[key]
+
+        return call
+
+
+def in_process(settings: Settings, store: Store, key: str, client: OdooRpcClient) -> list[str]:
+    """Per search: the app's own time (ASGI call in this process, no sockets, Odoo replayed),
+    less the same for ``GET /healthz``."""
+    from odoobridge.web.app import create_app
+
+    app = create_app(settings, store)
+    app.state.gateway_client = Replay(client)
+
+    async def call(verb: str, path: str, payload: dict[str, Any] | None) -> int:
+        body = json.dumps(payload).encode() if payload is not None else b""
+        headers = [(b"x-api-key", key.encode()), (b"content-type", b"application/json"),
+                   (b"content-length", str(len(body)).encode())]  # fmt: skip
+        scope = {"type": "http", "method": verb, "path": path, "raw_path": path.encode(),
+                 "query_string": b"", "headers": headers, "client": ("127.0.0.1", 1),
+                 "server": ("127.0.0.1", 80), "scheme": "http", "http_version": "1.1",
+                 "root_path": ""}  # fmt: skip
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+        status: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop() if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+
+        await app(scope, receive, send)
+        return status[0]
+
+    async def timed(verb: str, path: str, payload: dict[str, Any] | None) -> float:
+        spent: list[float] = []
+        for round_ in range(WARMUP + ROUNDS):
+            started = time.perf_counter()
+            assert await call(verb, path, payload) == 200
+            if round_ >= WARMUP:
+                spent.append((time.perf_counter() - started) * 1000)
+        return statistics.median(spent)
+
+    async def run() -> list[str]:
+        base = await timed("GET", "/healthz", None)
+        found = [f"healthz {base:.2f} ms"]
+        for name, (verb, path, payload), _bare in SEARCHES:
+            found.append(f"{name.split(' (')[0]} {await timed(verb, path, payload) - base:.2f} ms")
+        return found
+
+    return asyncio.run(run())
+
+
 def serve_stub() -> None:
     """``bench_gateway.py --stub``: serve a stub Odoo on a fresh fixture copy until stdin closes;
     the first line out is ``url db admin_key database``."""
-    socketserver.StreamRequestHandler.disable_nagle_algorithm = True  # see the docstring
     database = pg.copy_fixture(18)
     stub = OdooRpcStub(database, 18).start()
     try:
@@ -200,6 +266,11 @@ def main() -> None:
                                api_key=_secret(stub.admin_key))  # fmt: skip
         with OdooRpcClient(config) as client, httpx.Client(base_url=base, timeout=30) as http:
             rows = measure(http, raw_key, client)
+            settings = Settings(_env_file=None, **{k: v for k, v in env.items()
+                                                   if k.startswith(("ODOO", "DATABASE"))})  # fmt: skip
+            store = Store(store_url)
+            own = in_process(settings, store, raw_key, client)
+            store.dispose()
         load = os.getloadavg()
         print(
             f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
@@ -211,6 +282,8 @@ def main() -> None:
         print("| --- | --- | --- | --- | --- | --- |")
         for row in rows:
             print("| " + " | ".join(row) + " |")
+        print("\nThe app's own time per search in-process (Odoo replayed, no sockets), over "
+              f"{own[0]}: " + "; ".join(own[1:]))  # fmt: skip
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
