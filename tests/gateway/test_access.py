@@ -7,9 +7,16 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from odoobridge.auth.apikeys import PREFIX_LENGTH
 from odoobridge.auth.roles import Role
-from tests.gateway.conftest import EVERYTHING, READ, Caller
+from odoobridge.settings import Settings
+from odoobridge.store.engine import Store
+from odoobridge.web.app import create_app
+from tests.fakes.odoo_rpc_fixtures import RunningStub
+from tests.gateway.conftest import EVERYTHING, READ, Caller, odoo_env
 from tests.pg import free_port
+from tests.web.conftest import SECRET_KEY
+from tests.web.live import client, live_server
 
 LEAD = {"name": "Rate limited", "case_id": "case-9"}
 
@@ -151,3 +158,34 @@ def test_proposer_scope_without_read(callers: Callable[..., Caller], base_url: s
     assert only_propose.get("/odoo/proposals").status_code == 403
     with httpx.Client(base_url=base_url) as anonymous:
         assert anonymous.get("/odoo/proposals").status_code == 401
+
+
+def test_limits_are_shared_through_redis(
+    make_settings: Callable[..., Settings], store: Store, odoo_rpc_stub: RunningStub,
+    make_key: Callable[..., str],
+) -> None:  # fmt: skip
+    redis = pytest.importorskip("redis")
+    connection = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    connection.ping()
+    settings = make_settings(
+        ODOOBRIDGE_SECRET_KEY=SECRET_KEY, REDIS_URL="redis://127.0.0.1:6379/15",
+        ODOOBRIDGE_GATEWAY_READ_LIMIT="3/minute", **odoo_env(odoo_rpc_stub),
+    )  # fmt: skip
+    key = make_key(Role.VIEWER, scopes=READ)
+    prefix = key[:PREFIX_LENGTH]  # obk_ and ten letters: what the audit log and limits name
+    first, second = create_app(settings, store), create_app(settings, store)
+    try:
+        with live_server(first) as one, live_server(second) as two:
+            with client(one) as c:
+                assert [Caller(c, key).get("/odoo/status").status_code for _ in range(2)] == [
+                    200, 200,
+                ]  # fmt: skip
+            with client(two) as c:  # another process, sharing the count
+                assert Caller(c, key).get("/odoo/status").status_code == 200
+                refused = Caller(c, key).get("/odoo/status")
+                assert refused.status_code == 429 and "retry-after" in refused.headers
+        assert connection.keys(f"*{prefix}*"), "the counts live in Redis"
+    finally:
+        found = connection.keys(f"*{prefix}*")
+        if found:
+            connection.delete(*found)

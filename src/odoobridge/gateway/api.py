@@ -45,7 +45,7 @@ def _limited(bucket: Bucket, scope: str, role: Role) -> Callable[..., Awaitable[
     # Async: a count in memory (or one Redis round trip) costs less than a trip to a worker thread.
     async def limited(request: Request, principal: Principal = Depends(guard)) -> Principal:  # noqa: B008
         limits: GatewayLimits = request.app.state.gateway_limits
-        limits.hit(bucket, f"{principal.kind}:{principal.id}")
+        limits.hit(bucket, principal.actor)  # apikey:<its unique prefix>, or a person's email
         return principal
 
     limited.__name__ = f"gateway_{bucket}_limit"

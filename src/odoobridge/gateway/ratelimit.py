@@ -33,7 +33,7 @@ class GatewayLimits:
         self.limiter = MovingWindowRateLimiter(limits_storage(settings))
 
     def hit(self, bucket: Bucket, caller: str) -> None:
-        """Count one call of ``caller`` (e.g. ``api_key:12``), or refuse it with 429."""
+        """Count one call of ``caller`` (e.g. ``apikey:obk_…``), or refuse it with 429."""
         item = self.items[bucket]
         if not self.limiter.hit(item, "gateway", bucket, caller):
             wait = seconds_until_reset(self.limiter, item, "gateway", bucket, caller)
