@@ -274,3 +274,34 @@ def test_context_changes_the_answer(odoo_rpc_stub: RunningStub) -> None:
     with odoo_rpc_stub.client() as client:
         assert client.search_count("crm.lead", []) == active
         assert client.search_count("crm.lead", [], context={"active_test": False}) == every
+
+
+def test_config_defaults() -> None:
+    settings = Settings(_env_file=None, ODOO_URL="https://odoo.example.com", ODOO_DB="prod",
+                        ODOO_USERNAME="bot", ODOO_PASSWORD="Bot-Pw-1")  # fmt: skip
+    config = OdooRpcConfig.from_settings(settings)
+    assert (config.protocol, config.timeout, config.retries, config.context) == (
+        "jsonrpc", 30.0, 2, {})  # fmt: skip
+    assert config.secret == "Bot-Pw-1"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "fix"),
+    [
+        ("ODOOBRIDGE_ODOO_PROTOCOL", "soap", "xmlrpc"),
+        ("ODOOBRIDGE_ODOO_CONTEXT_COMPANY_IDS", "1,two", "comma"),
+        ("ODOOBRIDGE_ODOO_RPC_TIMEOUT", "0", "greater than 0"),
+    ],
+)
+def test_bad_settings_say_what_to_fix(variable: str, value: str, fix: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, **{variable: value})
+    assert variable in str(caught.value) and fix in str(caught.value)
+
+
+def test_a_url_that_is_not_one() -> None:
+    with pytest.raises(ConfigError, match=r"ODOO_URL 'odoo\.example\.com' is not a URL"):
+        OdooRpcConfig(url="odoo.example.com", db="prod", username="bot",
+                      password=SecretStr("pw"))  # fmt: skip
