@@ -1,6 +1,7 @@
 """Benchmark: the Odoo gateway's added latency per search over the bare client call.
 
-In one run: the stub Odoo of the tests (tests/fakes/odoo_rpc.py, real HTTP on 127.0.0.1) serves a
+In one run: the stub Odoo of the tests (tests/fakes/odoo_rpc.py, real HTTP on 127.0.0.1, JSON-RPC:
+the default protocol) serves a
 copy of the real Odoo 18.0 fixture from a process of its own; ``odoobridge serve`` (one worker,
 its own process, a SQLite store) is configured for it. For each search, ``ROUNDS`` pairs are timed, interleaved:
 
@@ -250,7 +251,7 @@ def main() -> None:
         port = pg.free_port()
         odoo = {
             "ODOO_URL": stub.url, "ODOO_DB": stub.db_name, "ODOO_USERNAME": "admin",
-            "ODOO_API_KEY": stub.admin_key, "ODOOBRIDGE_ODOO_PROTOCOL": "xmlrpc",
+            "ODOO_API_KEY": stub.admin_key, "ODOOBRIDGE_ODOO_PROTOCOL": "jsonrpc",
         }  # fmt: skip
         env = {
             **os.environ, **odoo, "DATABASE_URL": store_url,
@@ -263,7 +264,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         wait_for(base, server)
         config = OdooRpcConfig(url=stub.url, db=stub.db_name, username="admin",
-                               api_key=_secret(stub.admin_key))  # fmt: skip
+                               api_key=_secret(stub.admin_key), protocol="jsonrpc")  # fmt: skip
         with OdooRpcClient(config) as client, httpx.Client(base_url=base, timeout=30) as http:
             rows = measure(http, raw_key, client)
             settings = Settings(_env_file=None, **{k: v for k, v in env.items()
