@@ -74,7 +74,7 @@ SEARCHES: list[tuple[str, tuple[str, str, dict[str, Any] | None], Bare]] = [
     ("activities of a partner (4 calls)",
      ("POST", "/odoo/search/activities", {"partner_id": 15}),
      lambda c: search.search_activities(c, gs.ActivitySearch(partner_id=15))),
-    ("partner history (9 calls)",
+    ("partner history (7 calls)",
      ("GET", "/odoo/partners/15", None),
      lambda c: search.partner_history(c, 15, gs.DEFAULT_LIMIT)),
 ]  # fmt: skip

@@ -261,17 +261,18 @@ def partner_history(client: OdooRpcClient, partner_id: int, limit: int) -> dict[
     counts: dict[str, int] = {}
     answer: dict[str, Any] = {"partner": found[0]}
 
-    def page(key: str, model: str, domain: Domain, fields: list[str]) -> None:
+    def page(key: str, model: str, domain: Domain, fields: list[str]) -> list[int]:
+        """Read one list; the ids of all its matches (from the page when it holds them all)."""
         counts[key], answer[key] = read_page(client, model, domain, fields, limit=limit)
+        if counts[key] == len(answer[key]):
+            return [int(r["id"]) for r in answer[key]]
+        return record_ids(client, model, domain)
 
     of_family = leaf("partner_id", "in", family)
-    page("leads", "crm.lead", of_family, LEAD_FIELDS)
-    projects = record_ids(client, "project.project", of_family)
-    page("projects", "project.project", leaf("id", "in", projects), PROJECT_FIELDS)
+    leads = page("leads", "crm.lead", of_family, LEAD_FIELDS)
+    projects = page("projects", "project.project", of_family, PROJECT_FIELDS)
     task_domain = either(of_family, leaf("project_id", "in", projects) if projects else [])
-    page("tasks", "project.task", task_domain, TASK_FIELDS)
-    leads = record_ids(client, "crm.lead", of_family)
-    tasks = record_ids(client, "project.task", task_domain)
+    tasks = page("tasks", "project.task", task_domain, TASK_FIELDS)
     page("activities", "mail.activity", activities_domain(family, leads, tasks), ACTIVITY_FIELDS)
     page("calendar_events", "calendar.event", leaf("partner_ids", "in", family), EVENT_FIELDS)
     answer["counts"] = counts
