@@ -177,10 +177,14 @@ def test_activity(proposer: Caller, executor: Caller, odoo_rpc_stub: RunningStub
     )
     values = proposal["operations"][0]["payload"]["values"]
     assert values["activity_type_id"] == 2 and values["res_id"] == 19
+    with odoo_rpc_stub.client() as odoo:
+        [lead_model] = odoo.search_read("ir.model", [["model", "=", "crm.lead"]], ["model"])
+    # Sent as Odoo's own code does: res_model_id (res_model is its stored related field).
+    assert values["res_model_id"] == lead_model["id"] and "res_model" not in values
     done = execute(executor, proposal["proposal_id"])
     activity = read(odoo_rpc_stub, "mail.activity", done["results"][0]["record_id"],
-                    ["res_model", "res_id", "activity_type_id", "date_deadline", "note"])  # fmt: skip
-    assert activity["res_model"] == "crm.lead" and activity["res_id"] == 19
+                    ["res_model_id", "res_id", "activity_type_id", "date_deadline", "note"])  # fmt: skip
+    assert activity["res_model_id"][0] == lead_model["id"] and activity["res_id"] == 19
     assert activity["activity_type_id"] == [2, "Call"]
     assert activity["date_deadline"] == "2026-01-10"
     assert activity["note"] == f"{TAG} Discuss project scope and timeline"
