@@ -35,6 +35,7 @@ from tests import pg  # noqa: E402
 
 from odoobridge.access.sync import sync_odoo  # noqa: E402
 from odoobridge.auth.apikeys import create_api_key  # noqa: E402
+from odoobridge.auth.audit import Origin  # noqa: E402
 from odoobridge.auth.roles import Role  # noqa: E402
 from odoobridge.demo.scale import ScaleSizes, inflate  # noqa: E402
 from odoobridge.settings import Environment, Settings  # noqa: E402
@@ -122,7 +123,12 @@ def main() -> None:
         run = sync_odoo(store, settings, Environment.PREPROD, triggered_by="bench")
         with store.session() as session:
             _key, key = create_api_key(
-                session, name="bench", role=Role.AUDITOR, by="bench", by_role=Role.SUPER_ADMIN
+                session,
+                name="bench",
+                role=Role.AUDITOR,
+                by="bench",
+                origin=Origin(),
+                by_role=Role.SUPER_ADMIN,
             )
         store.dispose()
         user_id = int(
