@@ -12,6 +12,7 @@ from odoobridge.access.answers import group_grants, user_access
 from odoobridge.access.groups import applications, group_detail, list_groups
 from odoobridge.access.levels import application_levels
 from odoobridge.access.runview import RunView, build_view
+from odoobridge.access.tables import groups_table, memberships_table, users_table
 from odoobridge.access.users import UserFilter, filter_users, user_detail
 from odoobridge.errors import NotFound
 from tests.access.conftest import Synced
@@ -140,3 +141,19 @@ def test_odoo19_names_counts_and_levels(make_synced: Callable[[int], Synced]) ->
     assert [r.members for r in list_groups(view, search="Project / User")] == [3]
     levels = [lv.text for lv in application_levels(view.index, 5) if lv.kind == "selection"]
     assert levels == ["Inventory: User", "Project: User", "Sales: User: Own Documents Only"]
+
+
+def test_the_exports_list_what_the_pages_list(make_synced: Callable[[int], Synced]) -> None:
+    view = view_of(make_synced(19))
+    columns, rows = users_table(view)
+    users = {r[columns.index("login")]: dict(zip(columns, r, strict=True)) for r in rows}
+    assert {login: u["groups"] for login, u in users.items()} == {
+        u.login: u.groups for u in view.users
+    }
+    assert users["admin"]["groups"] == 24 and users["admin"]["name"] == "Mitchell Admin"
+    columns, rows = groups_table(view)
+    project_user = dict(zip(columns, next(r for r in rows if r[0] == 27), strict=True))
+    assert (project_user["application"], project_user["users"]) == ("Project", 3)
+    columns, rows = memberships_table(view)
+    assert len(rows) == 26  # stored rows: Odoo 19 keeps the direct memberships only
+    assert [5, "demo", "Marc Demo", True, 27, "Project / User"] in rows
