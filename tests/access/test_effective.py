@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from odoobridge.access.answers import application_levels, group_grants, user_access, who_can
+from odoobridge.access.answers import group_grants, user_access, who_can
 from odoobridge.access.consistency import missing_memberships
 from odoobridge.access.effective import PERMS, rights_of, rules_for
+from odoobridge.access.levels import application_levels
 from odoobridge.errors import ConfigError, NotFound
 from tests.access.conftest import Synced
 
@@ -147,7 +148,13 @@ def test_what_can_admin_do_and_last_login(synced18: Synced) -> None:
         0
     ][0]
     assert answer.last_login.replace(tzinfo=None) == latest
-    assert {"application": "Sales", "levels": ["Administrator"]} in application_levels(index, 2)
+    levels = {lv.application: lv for lv in application_levels(index, 2)}
+    assert levels["Sales"].as_dict() == {"application": "Sales", "levels": ["Administrator"]}
+    assert levels["Sales"].ladder == (
+        "User: Own Documents Only",
+        "User: All Documents",
+        "Administrator",
+    )
 
 
 def test_unknown_user_and_group(synced18: Synced) -> None:

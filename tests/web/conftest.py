@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from odoobridge.auth.accounts import create_local_account
 from odoobridge.auth.apikeys import create_api_key
+from odoobridge.auth.audit import Origin
 from odoobridge.auth.roles import Role
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
@@ -83,6 +84,7 @@ def people(store: Store) -> dict[Role, str]:
                 password=PASSWORD,
                 role=role,
                 by="test",
+                origin=Origin(),
             )
             made[role] = account.email
     return made
@@ -142,6 +144,7 @@ def make_key(store: Store) -> Callable[..., str]:
                 role=role,
                 scopes=scopes or [],
                 by="test",
+                origin=Origin(),
                 by_role=Role.SUPER_ADMIN,
                 **kwargs,
             )
