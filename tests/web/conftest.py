@@ -22,7 +22,7 @@ from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from odoobridge.web.app import create_app
 from tests import pg
-from tests.auth.conftest import _quick_password_hashes  # noqa: F401 (autouse fixture)
+from tests.auth.quick_hashes import _quick_password_hashes  # noqa: F401 (autouse fixture)
 from tests.conftest import _postgres_store_template
 from tests.web.live import client, live_server
 
