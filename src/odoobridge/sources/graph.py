@@ -167,7 +167,7 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, moment.timestamp() - time.time())
 
 
-def _graph_error(response: httpx.Response) -> tuple[str, str]:
+def graph_error_parts(response: httpx.Response) -> tuple[str, str]:
     """Graph's ``{"error": {"code": …, "message": …}}``, tolerant of anything else."""
     try:
         body = response.json()
@@ -273,7 +273,7 @@ class GraphClient:
             status = response.status_code
             if status == 200:
                 return self._decode(response, url)
-            code, message = _graph_error(response)
+            code, message = graph_error_parts(response)
             if status in RETRY_STATUSES:
                 reason = f"Graph answered {status} {code or ''} on {_path(url)}".replace("  ", " ")
                 if attempt >= self.config.max_retries:

@@ -211,7 +211,12 @@ class Credentials:
 
 
 def confidential_client(
-    credentials: Credentials, authority: str, client: httpx.Client, token_cache: Any
+    credentials: Credentials,
+    authority: str,
+    client: httpx.Client,
+    token_cache: Any,
+    *,
+    exclude_scopes: list[str] | None = None,
 ) -> Any:
     """MSAL's ``ConfidentialClientApplication`` for ``authority`` over ``client`` (the app-only
     token provider and the web sign-in share it). MSAL reads the authority's OpenID
@@ -225,6 +230,7 @@ def confidential_client(
             http_client=MsalHttpClient(client),
             instance_discovery=None if host in MICROSOFT_AUTHORITY_HOSTS else False,
             token_cache=token_cache,
+            exclude_scopes=exclude_scopes,
         )
     except httpx.HTTPError as exc:
         raise transport_failure(exc, authority) from None
