@@ -2,5 +2,4 @@
 drive the app over HTTP) and the fake identity platform."""
 
 from tests.auth.quick_hashes import _quick_password_hashes  # noqa: F401 (autouse fixture)
-from tests.fakes.identity_fixtures import fake  # noqa: F401
-from tests.web.conftest import anonymous, app, base_url, people, signed_in  # noqa: F401
+from tests.web.conftest import anonymous, app, base_url, fake, people, signed_in  # noqa: F401
