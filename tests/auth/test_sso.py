@@ -5,6 +5,7 @@ it follows the app's redirect to the fake's authorize endpoint and the fake's re
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 import uuid
 from collections.abc import Callable
@@ -232,7 +233,8 @@ def refused(answer: httpx.Response, status: int, line: str) -> None:
     """The sign-in page again, with the one line that says what happened."""
     assert answer.status_code == status, answer.text
     assert '<p class="error" role="alert" id="login-error">' in answer.text
-    assert line in answer.text.replace("&#39;", "'")
+    found = re.search(r'id="login-error">([^<]*)', answer.text)
+    assert line in answer.text.replace("&#39;", "'"), found and found.group(1)
     assert "Traceback" not in answer.text
 
 
@@ -377,6 +379,77 @@ def test_graph_me_failing_is_one_line(
     fake.fail("me", fault)
     refused(entra_sign_in(anonymous, fake, KELLY), 502, line)
     assert account_of(store, KELLY) is None
+
+
+@pytest.mark.parametrize(
+    ("fault", "line"),
+    [
+        (Fault(503), "failed (HTTP Error: 503): try again in a minute"),
+        (Fault(200, body=b"<html>maintenance</html>"), "could not be read: sign in again"),
+        (
+            Fault(transform=lambda body: {k: v for k, v in body.items() if k != "id_token"}),
+            "answered without an ID token or an access token",
+        ),
+    ],
+    ids=["unavailable", "not-json", "no-id-token"],
+)
+def test_the_token_endpoint_failing_is_one_line(
+    anonymous: httpx.Client, fake: FakeIdentityPlatform, store: Store, fault: Fault, line: str
+) -> None:
+    fake.fail("token", fault)
+    refused(entra_sign_in(anonymous, fake, KELLY), 502, line)
+    assert account_of(store, KELLY) is None and fake.calls("me") == []
+
+
+def test_an_answer_without_code_or_error_is_refused(
+    anonymous: httpx.Client, fake: FakeIdentityPlatform
+) -> None:
+    url = callback_url(anonymous, fake, KELLY)
+    state = parse_qs(urlsplit(url).query)["state"][0]
+    answer = anonymous.get("/auth/entra/callback", params={"state": state})
+    refused(answer, 401, "(no code or error for its state)")
+    assert auth_code_redemptions(fake) == []
+
+
+def test_a_rotated_secret_or_another_redirect_uri_says_what_to_fix(
+    anonymous: httpx.Client, fake: FakeIdentityPlatform, base_url: str
+) -> None:
+    url = callback_url(anonymous, fake, KELLY)
+    fake.client_secret = "the-new-secret-nobody-told-us-about"
+    answer = anonymous.get(url)
+    refused(
+        answer,
+        502,
+        "Microsoft refused the app's credentials (invalid_client: AADSTS7000215: Invalid client "
+        "secret provided.",
+    )
+    assert "): check AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the certificate)" in answer.text
+    assert "Trace ID" not in answer.text
+    fake.client_secret = CLIENT_SECRET
+    elsewhere = f"{base_url}/auth/entra/callback?from=elsewhere"
+    url = callback_url(
+        anonymous, fake, KELLY, tamper=lambda u: with_query(u, redirect_uri=elsewhere)
+    )
+    assert url.startswith(elsewhere + "&")
+    refused(
+        anonymous.get(url),
+        502,
+        "Microsoft refused the redirect URI (invalid_grant: AADSTS500112: The reply address does "
+        "not match",
+    )
+
+
+def test_an_account_without_any_address_is_refused(
+    anonymous: httpx.Client, fake: FakeIdentityPlatform, store: Store
+) -> None:
+    oid = str(uuid.uuid4())
+    fake.directory.add({"id": oid, "displayName": "No Mailbox", "userPrincipalName": None})
+    refused(
+        entra_sign_in(anonymous, fake, oid),
+        401,
+        "Microsoft gave no email address for this account (mail, email or preferred_username)",
+    )
+    assert account_of(store, oid) is None
 
 
 def test_no_token_or_secret_reaches_logs_pages_or_the_cookie(

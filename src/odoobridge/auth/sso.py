@@ -166,17 +166,25 @@ class EntraSignIn:
     def finish(self, flow: dict[str, Any], query: dict[str, str]) -> EntraProfile:
         """Redeem the code of the redirect ``query`` for tokens; the profile of who signed in."""
         response = {key: query[key] for key in _RESPONSE_KEYS if key in query}
+        if response.get("state") != flow.get("state") or not (
+            response.get("code") or response.get("error")
+        ):
+            raise Unauthorized(
+                "the answer from Microsoft does not belong to this sign-in (no code or error "
+                "for its state): sign in again"
+            )
         try:
             result = self._application().acquire_token_by_auth_code_flow(flow, response)
         except httpx.HTTPError as exc:
             raise transport_failure(exc, self.authority) from None
-        except msal.exceptions.MsalServiceError as exc:
+        except msal.exceptions.MsalServiceError as exc:  # e.g. a 5xx of the token endpoint
             raise GraphUnavailable(
-                f"the token endpoint of {self.authority} failed: {exc}"
+                f"the token endpoint of {self.authority} failed ({exc}): try again in a minute"
             ) from None
-        except ValueError:  # state mismatch, or an answer with neither code nor error
-            raise Unauthorized(
-                "the answer from Microsoft does not belong to this sign-in: sign in again"
+        except ValueError:  # a token answer or client_info that is not JSON
+            raise GraphResponseError(
+                f"the answer of the identity platform at {self.authority} could not be read: "
+                "sign in again, and report it if it persists"
             ) from None
         except RuntimeError:  # MSAL: the ID token's nonce is not this flow's
             raise Unauthorized(
