@@ -1,35 +1,44 @@
 """Microsoft Entra sign-in over real HTTP: the app (uvicorn on 127.0.0.1), real MSAL, and the fake
-identity platform (real TLS) serving the bundled Entra demo directory. A test plays the browser:
-it follows the app's redirect to the fake's authorize endpoint and the fake's redirect back."""
+identity platform (real TLS) serving the bundled Entra demo directory. A test plays the browser
+(tests/auth/entra_steps.py): the round with its approval, and every answer that must be refused."""
 
 from __future__ import annotations
 
 import logging
-import re
-import ssl
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
+import jwt
 import pytest
-from sqlalchemy import select
 
 from odoobridge.auth import accounts
-from odoobridge.auth.models import Account, AccountStatus, AuditEvent
+from odoobridge.auth.models import AccountStatus
 from odoobridge.auth.roles import Role
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
+from odoobridge.web.app import create_app
+from tests.auth.entra_steps import (
+    OTHER_TENANT,
+    account_of,
+    approved,
+    auth_code_redemptions,
+    callback_url,
+    entra_sign_in,
+    events,
+    refused,
+    with_query,
+)
 from tests.fakes.certs import make_client_certificate
 from tests.fakes.identity import CLIENT_SECRET, FakeIdentityPlatform, Fault
 from tests.fakes.identity_fixtures import ADMIN, DORIS, KELLY, PAUL
 from tests.fakes.identity_signin import s256
 from tests.web.conftest import SECRET_KEY, SignedIn
+from tests.web.live import client, live_server
 
 pytestmark = pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
-
-OTHER_TENANT = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
 
 
 @pytest.fixture
@@ -37,73 +46,6 @@ def web_settings(make_settings: Callable[..., Settings], fake: FakeIdentityPlatf
     return make_settings(
         ODOOBRIDGE_SECRET_KEY=SECRET_KEY, **fake.settings(ODOOBRIDGE_SSO_ENABLED="1")
     )
-
-
-def microsoft(fake: FakeIdentityPlatform) -> httpx.Client:
-    """The browser's side of the trip to the fake (which has a CA of its own)."""
-    return httpx.Client(verify=ssl.create_default_context(cafile=str(fake.tls.ca_pem)))
-
-
-def with_query(url: str, **changes: str) -> str:
-    parts = urlsplit(url)
-    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    query.update(changes)
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def callback_url(
-    c: httpx.Client,
-    fake: FakeIdentityPlatform,
-    user: str,
-    *,
-    next: str = "/",
-    tamper: Callable[[str], str] | None = None,
-) -> str:
-    """Start the sign-in in the app and let ``user`` sign in at the fake: the URL Microsoft
-    sends the browser back to."""
-    start = c.get("/auth/entra/login", params={"next": next})
-    assert start.status_code == 302, start.text
-    authorize = start.headers["location"]
-    assert authorize.startswith(f"{fake.authority_host}/{fake.tenant_id}/oauth2/v2.0/authorize?")
-    fake.signin.user = user
-    with microsoft(fake) as browser:
-        back = browser.get(tamper(authorize) if tamper else authorize)
-    assert back.status_code == 302, back.text
-    return str(back.headers["location"])
-
-
-def entra_sign_in(
-    c: httpx.Client, fake: FakeIdentityPlatform, user: str, **kwargs: Any
-) -> httpx.Response:
-    return c.get(callback_url(c, fake, user, **kwargs))
-
-
-def account_of(store: Store, oid: str) -> Account | None:
-    with store.session() as session:
-        found = session.scalars(select(Account).where(Account.entra_oid == oid)).first()
-        if found is not None:
-            session.expunge(found)
-        return found
-
-
-def events(store: Store, action: str) -> list[AuditEvent]:
-    with store.session() as session:
-        query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        return list(session.scalars(query))
-
-
-def approved(store: Store, oid: str, email: str, role: Role = Role.VIEWER) -> int:
-    """An Entra account a super admin has approved already."""
-    with store.session() as session:
-        account, _ = accounts.sso_account(
-            session, oid=oid, email=email, name=email, job_title=None, department=None
-        )
-        accounts.approve_account(session, account.id, role=role, by="test")
-        return account.id
-
-
-def auth_code_redemptions(fake: FakeIdentityPlatform) -> list[dict[str, str]]:
-    return [r.form for r in fake.calls("token") if r.form.get("grant_type") == "authorization_code"]
 
 
 # --- the whole round ------------------------------------------------------------------------------
@@ -145,6 +87,16 @@ def test_first_sign_in_waits_for_approval_then_signs_in(
     assert query["redirect_uri"] == f"{base_url}/auth/entra/callback"
     [redeemed] = auth_code_redemptions(fake)
     assert s256(redeemed["code_verifier"]) == query["code_challenge"]
+    [id_token] = [t for t in fake.signin.issued if t.count(".") == 2 and t.startswith("eyJ")]
+    claims = jwt.decode(
+        id_token, fake.signin.public_key_pem, algorithms=["RS256"], audience=fake.client_id
+    )
+    assert (claims["nonce"], claims["oid"], claims["tid"]) == (
+        query["nonce"],
+        KELLY,
+        fake.tenant_id,
+    )
+    assert jwt.get_unverified_header(id_token)["kid"] == fake.signin.kid
     assert redeemed["client_secret"] == CLIENT_SECRET and "refresh_token" not in redeemed
     assert [r.query["$select"] for r in fake.calls("me")] == [
         "id,displayName,mail,jobTitle,department"
@@ -202,11 +154,8 @@ def test_sign_in_with_the_certificate_credential(
     make_settings: Callable[..., Settings],
     fake: FakeIdentityPlatform,
     store: Store,
-    tmp_path: Any,
+    tmp_path: Path,
 ) -> None:
-    from odoobridge.web.app import create_app
-    from tests.web.live import client, live_server
-
     certificate = make_client_certificate(tmp_path / "app.pem")
     fake.client_certificates.append(certificate.certificate.public_key())
     fake.client_secret = None
@@ -227,15 +176,6 @@ def test_sign_in_with_the_certificate_credential(
 
 
 # --- refusals -----------------------------------------------------------------------------------
-
-
-def refused(answer: httpx.Response, status: int, line: str) -> None:
-    """The sign-in page again, with the one line that says what happened."""
-    assert answer.status_code == status, answer.text
-    assert '<p class="error" role="alert" id="login-error">' in answer.text
-    found = re.search(r'id="login-error">([^<]*)', answer.text)
-    assert line in answer.text.replace("&#39;", "'"), found and found.group(1)
-    assert "Traceback" not in answer.text
 
 
 def test_a_wrong_state_is_refused_before_any_code_is_redeemed(
@@ -351,94 +291,6 @@ def test_an_id_token_that_is_not_ours_is_refused(
     assert account_of(store, KELLY) is None
 
 
-@pytest.mark.parametrize(
-    ("fault", "line"),
-    [
-        (
-            Fault(503),
-            "Microsoft Graph answered 503 to GET /me (serviceNotAvailable: Service unavailable.); "
-            "try again in a minute",
-        ),
-        (
-            Fault(403),
-            "Microsoft Graph answered 403 to GET /me (Authorization_RequestDenied: Insufficient "
-            "privileges to complete the operation.): the app needs the delegated Microsoft Graph "
-            "permission User.Read",
-        ),
-        (
-            Fault(transform=lambda body: {**body, "id": "someone-else"}),
-            "Microsoft Graph's GET /me answered for another user than the ID token's",
-        ),
-        (Fault(200, body=b"{not json"), "Microsoft Graph answered GET /me with malformed JSON"),
-    ],
-    ids=["unavailable", "no-permission", "another-user", "malformed"],
-)
-def test_graph_me_failing_is_one_line(
-    anonymous: httpx.Client, fake: FakeIdentityPlatform, store: Store, fault: Fault, line: str
-) -> None:
-    fake.fail("me", fault)
-    refused(entra_sign_in(anonymous, fake, KELLY), 502, line)
-    assert account_of(store, KELLY) is None
-
-
-@pytest.mark.parametrize(
-    ("fault", "line"),
-    [
-        (Fault(503), "failed (HTTP Error: 503): try again in a minute"),
-        (Fault(200, body=b"<html>maintenance</html>"), "could not be read: sign in again"),
-        (
-            Fault(transform=lambda body: {k: v for k, v in body.items() if k != "id_token"}),
-            "answered without an ID token or an access token",
-        ),
-    ],
-    ids=["unavailable", "not-json", "no-id-token"],
-)
-def test_the_token_endpoint_failing_is_one_line(
-    anonymous: httpx.Client, fake: FakeIdentityPlatform, store: Store, fault: Fault, line: str
-) -> None:
-    fake.fail("token", fault)
-    refused(entra_sign_in(anonymous, fake, KELLY), 502, line)
-    assert account_of(store, KELLY) is None and fake.calls("me") == []
-
-
-def test_an_answer_without_code_or_error_is_refused(
-    anonymous: httpx.Client, fake: FakeIdentityPlatform
-) -> None:
-    url = callback_url(anonymous, fake, KELLY)
-    state = parse_qs(urlsplit(url).query)["state"][0]
-    answer = anonymous.get("/auth/entra/callback", params={"state": state})
-    refused(answer, 401, "(no code or error for its state)")
-    assert auth_code_redemptions(fake) == []
-
-
-def test_a_rotated_secret_or_another_redirect_uri_says_what_to_fix(
-    anonymous: httpx.Client, fake: FakeIdentityPlatform, base_url: str
-) -> None:
-    url = callback_url(anonymous, fake, KELLY)
-    fake.client_secret = "the-new-secret-nobody-told-us-about"
-    answer = anonymous.get(url)
-    refused(
-        answer,
-        502,
-        "Microsoft refused the app's credentials (invalid_client: AADSTS7000215: Invalid client "
-        "secret provided.",
-    )
-    assert "): check AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the certificate)" in answer.text
-    assert "Trace ID" not in answer.text
-    fake.client_secret = CLIENT_SECRET
-    elsewhere = f"{base_url}/auth/entra/callback?from=elsewhere"
-    url = callback_url(
-        anonymous, fake, KELLY, tamper=lambda u: with_query(u, redirect_uri=elsewhere)
-    )
-    assert url.startswith(elsewhere + "&")
-    refused(
-        anonymous.get(url),
-        502,
-        "Microsoft refused the redirect URI (invalid_grant: AADSTS500112: The reply address does "
-        "not match",
-    )
-
-
 def test_an_account_without_any_address_is_refused(
     anonymous: httpx.Client, fake: FakeIdentityPlatform, store: Store
 ) -> None:
@@ -476,81 +328,3 @@ def test_no_token_or_secret_reaches_logs_pages_or_the_cookie(
     for secret in [*tokens, *verifiers, CLIENT_SECRET]:
         assert secret not in shown
     assert "msal" in caplog.text  # MSAL did log, at DEBUG, and said nothing it should not
-
-
-# --- configuration ------------------------------------------------------------------------------
-
-
-def test_without_sso_there_is_no_microsoft_button(
-    make_settings: Callable[..., Settings], store: Store
-) -> None:
-    from odoobridge.web.app import create_app
-    from tests.web.live import client, live_server
-
-    app = create_app(make_settings(ODOOBRIDGE_SECRET_KEY=SECRET_KEY), store)
-    with live_server(app) as base, client(base) as c:
-        assert "Sign in with Microsoft" not in c.get("/login").text
-        answer = c.get("/auth/entra/login")
-        assert answer.status_code == 404
-        assert "Microsoft sign-in is not enabled here" in answer.text
-        assert c.get("/auth/entra/callback?code=x&state=y").status_code == 404
-
-
-def test_incomplete_settings_stop_the_start(
-    make_settings: Callable[..., Settings], fake: FakeIdentityPlatform, store: Store
-) -> None:
-    from odoobridge.errors import ConfigError
-    from odoobridge.web.app import create_app
-
-    incomplete = fake.settings(ODOOBRIDGE_SSO_ENABLED="1", AZURE_CLIENT_ID=None)
-    with pytest.raises(ConfigError, match=r"^AZURE_CLIENT_ID not set: Microsoft sign-in"):
-        create_app(make_settings(ODOOBRIDGE_SECRET_KEY=SECRET_KEY, **incomplete), store)
-    by_name = fake.settings(ODOOBRIDGE_SSO_ENABLED="1", AZURE_TENANT_ID="contoso.onmicrosoft.com")
-    with pytest.raises(ConfigError, match="needs the directory \\(tenant\\) id, a GUID"):
-        create_app(make_settings(ODOOBRIDGE_SECRET_KEY=SECRET_KEY, **by_name), store)
-    with pytest.raises(ValueError, match="must be an https:// URL"):
-        make_settings(ODOOBRIDGE_SSO_REDIRECT_URI="http://bridge.example.com/auth/entra/callback")
-    with pytest.raises(ValueError, match="must end in /auth/entra/callback"):
-        make_settings(ODOOBRIDGE_SSO_REDIRECT_URI="https://bridge.example.com/signin")
-
-
-def test_the_redirect_uri_setting_is_what_microsoft_is_given(
-    make_settings: Callable[..., Settings], fake: FakeIdentityPlatform, store: Store
-) -> None:
-    from odoobridge.web.app import create_app
-    from tests.web.live import client, live_server
-
-    registered = "https://bridge.example.com/auth/entra/callback"
-    settings = make_settings(
-        ODOOBRIDGE_SECRET_KEY=SECRET_KEY,
-        **fake.settings(ODOOBRIDGE_SSO_ENABLED="1", ODOOBRIDGE_SSO_REDIRECT_URI=registered),
-    )
-    with live_server(create_app(settings, store)) as base, client(base) as c:
-        start = c.get("/auth/entra/login")
-    assert parse_qs(urlsplit(start.headers["location"]).query)["redirect_uri"] == [registered]
-
-
-def test_an_unknown_tenant_or_an_unreachable_authority_is_one_line(
-    make_settings: Callable[..., Settings], fake: FakeIdentityPlatform, store: Store
-) -> None:
-    from odoobridge.web.app import create_app
-    from tests.pg import free_port
-    from tests.web.live import client, live_server
-
-    cases = [
-        (
-            {"AZURE_TENANT_ID": OTHER_TENANT},
-            f"does not know tenant '{OTHER_TENANT}': check AZURE_TENANT_ID",
-        ),
-        (
-            {"ODOOBRIDGE_AZURE_AUTHORITY_HOST": f"https://127.0.0.1:{free_port()}"},
-            "cannot reach https://127.0.0.1:",
-        ),
-    ]
-    for overrides, line in cases:
-        settings = make_settings(
-            ODOOBRIDGE_SECRET_KEY=SECRET_KEY,
-            **fake.settings(ODOOBRIDGE_SSO_ENABLED="1", **overrides),
-        )
-        with live_server(create_app(settings, store)) as base, client(base) as c:
-            refused(c.get("/auth/entra/login"), 502, line)
