@@ -138,6 +138,18 @@ def test_sso_does_not_take_over_a_local_account(store: Store) -> None:
         )
 
 
+def test_sso_address_change_onto_another_account_is_a_conflict(store: Store) -> None:
+    make_local(store, "ada@example.com")
+    profile = {"name": "Grace", "job_title": None, "department": None}
+    with store.session() as session:
+        accounts.sso_account(session, oid="oid-3", email="grace@example.com", **profile)
+    with store.session() as session, pytest.raises(Conflict, match="belongs to another account"):
+        accounts.sso_account(session, oid="oid-3", email="Ada@example.com", **profile)
+    with store.session() as session:
+        kept = accounts.account_by_email(session, "grace@example.com")
+        assert kept is not None and kept.entra_oid == "oid-3"
+
+
 def test_role_changes_end_sessions_and_keep_a_super_admin(store: Store) -> None:
     boss = make_local(store, "boss@example.com", Role.SUPER_ADMIN)
     other = make_local(store, "other@example.com", Role.ADMIN)

@@ -23,8 +23,9 @@ from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from odoobridge.web.app import create_app
 from tests import pg
-from tests.auth.conftest import _quick_password_hashes  # noqa: F401 (autouse fixture)
+from tests.auth.quick_hashes import _quick_password_hashes  # noqa: F401 (autouse fixture)
 from tests.conftest import _postgres_store_template
+from tests.fakes.identity_fixtures import fake  # noqa: F401 (the fake identity platform)
 from tests.web.live import client, live_server
 
 SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnop"

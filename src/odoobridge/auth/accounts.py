@@ -145,6 +145,12 @@ def sso_account(
         session.add(account)
     else:
         created = False
+        holder = account_by_email(session, address)
+        if holder is not None and holder.id != account.id:
+            raise Conflict(
+                f"{address} (this Microsoft account's new address) already belongs to another "
+                "account: ask a super admin to sort the two out"
+            )
         account.email = address
         account.name = _clean_name(name or address)
     account.job_title = job_title

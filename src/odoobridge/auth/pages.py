@@ -44,7 +44,7 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_page(
+def login_page(
     request: Request, *, next_url: str, email: str = "", error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     context = {
@@ -64,7 +64,7 @@ def login_form(
 ) -> Response:
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _login_page(request, next_url=safe_next(next))
+    return login_page(request, next_url=safe_next(next))
 
 
 @router.post("/login", dependencies=[Depends(public)])
@@ -104,7 +104,7 @@ def login(
                 detail={"reason": exc.message},
                 origin=origin,
             )
-        page = _login_page(
+        page = login_page(
             request, next_url=target, email=email, error=exc.message, status=exc.status
         )
         if isinstance(exc, TooManyRequests):
