@@ -229,7 +229,6 @@ def test_membership_consistency_is_silent_on_odoo19(make_synced: Callable[[int],
     assert missing_memberships(index) == []
 
 
-
 def test_odoo19_memberships_are_all_assigned(make_synced: Callable[[int], Synced]) -> None:
     # Odoo 19 stores what an admin assigned, nothing implied: demo's Role / User (1) is stored
     # although Sales (22), Project (27) and Inventory (33) imply it — it is demo's own group,
@@ -241,6 +240,7 @@ def test_odoo19_memberships_are_all_assigned(make_synced: Callable[[int], Synced
     # A group demo holds only through inheritance still shows its chain.
     implied = sorted(index.effective[demo] - set(index.own_groups(demo)))
     assert implied and all(len(index.path_to_group(demo, g)) > 1 for g in implied)
+
 
 def test_any_past_run_can_be_asked(synced18: Synced) -> None:
     first = synced18.index().snap.run_id
