@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy import select
 
 from odoobridge.auth import accounts
+from odoobridge.auth.audit import Origin
 from odoobridge.auth.models import Account, AuditEvent
 from odoobridge.auth.roles import Role
 from odoobridge.store.engine import Store
@@ -80,7 +81,7 @@ def approved(store: Store, oid: str, email: str, role: Role = Role.VIEWER) -> in
         account, _ = accounts.sso_account(
             session, oid=oid, email=email, name=email, job_title=None, department=None
         )
-        accounts.approve_account(session, account.id, role=role, by="test")
+        accounts.approve_account(session, account.id, role=role, by="test", origin=Origin())
         return account.id
 
 

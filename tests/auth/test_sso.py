@@ -15,6 +15,7 @@ import jwt
 import pytest
 
 from odoobridge.auth import accounts
+from odoobridge.auth.audit import Origin
 from odoobridge.auth.models import AccountStatus
 from odoobridge.auth.roles import Role
 from odoobridge.settings import Settings
@@ -239,7 +240,12 @@ def test_a_disabled_account_is_refused(
     account_id = approved(store, DORIS, "doris.cole31@example.com")
     with store.session() as session:
         accounts.change_account(
-            session, account_id, by_account_id=None, by="test", status=AccountStatus.DISABLED
+            session,
+            account_id,
+            by_account_id=None,
+            by="test",
+            origin=Origin(),
+            status=AccountStatus.DISABLED,
         )
     refused(
         entra_sign_in(anonymous, fake, DORIS),
