@@ -16,6 +16,7 @@ from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from odoobridge.store.migrate import MIGRATIONS_DIR
 from tests import pg
+from tests.fakes.odoo_rpc_fixtures import make_odoo_rpc_stub, odoo_rpc_stub  # noqa: F401
 
 _OWN_VARIABLES = ("DATABASE_URL", "ALLOW_SYNC_MOCKS", "REDIS_URL")
 _OWN_PREFIXES = ("ODOO_", "ODOOBRIDGE_", "AZURE_")
