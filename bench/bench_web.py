@@ -8,11 +8,14 @@ list page (20,000 users, server-side filtered, sorted and paged) and a user deta
 effective groups, rights per model, rules, timeline). Every request carries an API key, as a
 script would. Prints a Markdown table for docs/performance.md.
 
-    .venv/bin/python bench/bench_web.py          (or ./run bench)
+    .venv/bin/python bench/bench_web.py                  (or ./run bench)
+    .venv/bin/python bench/bench_web.py --only users user    the two pages only
+    BENCH_KEEP=1 …   keep the scale databases; BENCH_WEB_DATABASES=<odoo>,<store> reuses them
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
@@ -32,6 +35,7 @@ from tests import pg  # noqa: E402
 
 from odoobridge.access.sync import sync_odoo  # noqa: E402
 from odoobridge.auth.apikeys import create_api_key  # noqa: E402
+from odoobridge.auth.audit import Origin  # noqa: E402
 from odoobridge.auth.roles import Role  # noqa: E402
 from odoobridge.demo.scale import ScaleSizes, inflate  # noqa: E402
 from odoobridge.settings import Environment, Settings  # noqa: E402
@@ -76,7 +80,27 @@ def wrk(url: str, key: str) -> dict[str, float]:
     return {"rps": float(rps.group(1)), "p50": ms("50"), "p99": ms("99")}
 
 
+TARGETS = ("floor", "stats", "users", "user")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=TARGETS,
+        default=list(TARGETS),
+        help="measure only these: floor (/healthz), stats (/api/stats), users (the users list "
+        "page), user (a user detail page); default: all four",
+    )
+    return parser.parse_args()
+
+
 def main() -> None:
+    chosen = set(parse_args().only)
     if shutil.which("wrk") is None:
         sys.exit("the web benchmark needs wrk: apt-get install wrk")
     keep = os.environ.get("BENCH_KEEP") == "1"  # keep the scale databases to run again
@@ -99,7 +123,12 @@ def main() -> None:
         run = sync_odoo(store, settings, Environment.PREPROD, triggered_by="bench")
         with store.session() as session:
             _key, key = create_api_key(
-                session, name="bench", role=Role.AUDITOR, by="bench", by_role=Role.SUPER_ADMIN
+                session,
+                name="bench",
+                role=Role.AUDITOR,
+                by="bench",
+                origin=Origin(),
+                by_role=Role.SUPER_ADMIN,
             )
         store.dispose()
         user_id = int(
@@ -129,12 +158,13 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.3)
-        targets = {
-            "floor: GET /healthz (no store, no auth)": "/healthz",
-            "GET /api/stats": "/api/stats",
-            "users list page (/users?active=all, 50 of 20,007)": "/users?active=all",
-            f"user detail page (/users/{user_id})": f"/users/{user_id}",
+        every = {
+            "floor": ("floor: GET /healthz (no store, no auth)", "/healthz"),
+            "stats": ("GET /api/stats", "/api/stats"),
+            "users": ("users list page (/users?active=all, 50 of 20,007)", "/users?active=all"),
+            "user": (f"user detail page (/users/{user_id})", f"/users/{user_id}"),
         }
+        targets = dict(every[name] for name in TARGETS if name in chosen)
         warm_up = {}
         for path in targets.values():  # both workers build their in-memory views of the run
             for _ in range(4):

@@ -300,6 +300,19 @@ class Settings(BaseSettings):
         description="Optional: share sign-in throttling across processes through Redis.",
     )
 
+    sso_enabled: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("ODOOBRIDGE_SSO_ENABLED"),
+        description="Offer 'Sign in with Microsoft' (the AZURE_* app registration, delegated "
+        "User.Read).",
+    )
+    sso_redirect_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_SSO_REDIRECT_URI"),
+        description="The redirect URI registered for the app; default: this site's "
+        "/auth/entra/callback as the request reached it.",
+    )
+
     # --- Odoo gateway (search, propose → confirm → execute) ---------------------------------
     gateway_read_limit: str = Field(
         default="30/minute",
@@ -418,6 +431,27 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("use a rate such as 5/minute or 20 per hour") from None
         return value
+
+    @field_validator("sso_redirect_uri")
+    @classmethod
+    def _check_redirect_uri(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        local = parts.hostname in {"localhost", "127.0.0.1"}
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValueError(
+                f"{value!r} must be an https:// URL (http:// only for localhost), as Microsoft "
+                "requires of redirect URIs"
+            )
+        if not parts.path.endswith("/auth/entra/callback") or parts.query or parts.fragment:
+            raise ValueError(
+                f"{value!r} must end in /auth/entra/callback, with no query: "
+                "e.g. https://odoobridge.example.com/auth/entra/callback"
+            )
+        return value.strip()
 
     @field_validator("gateway_read_limit", "gateway_propose_limit", "gateway_execute_limit")
     @classmethod

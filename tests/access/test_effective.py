@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from odoobridge.access.answers import application_levels, group_grants, user_access, who_can
+from odoobridge.access.answers import group_grants, user_access, who_can
 from odoobridge.access.consistency import missing_memberships
 from odoobridge.access.effective import PERMS, rights_of, rules_for
+from odoobridge.access.levels import application_levels
 from odoobridge.errors import ConfigError, NotFound
 from tests.access.conftest import Synced
 
@@ -147,7 +148,13 @@ def test_what_can_admin_do_and_last_login(synced18: Synced) -> None:
         0
     ][0]
     assert answer.last_login.replace(tzinfo=None) == latest
-    assert {"application": "Sales", "levels": ["Administrator"]} in application_levels(index, 2)
+    levels = {lv.application: lv for lv in application_levels(index, 2)}
+    assert levels["Sales"].as_dict() == {"application": "Sales", "levels": ["Administrator"]}
+    assert levels["Sales"].ladder == (
+        "User: Own Documents Only",
+        "User: All Documents",
+        "Administrator",
+    )
 
 
 def test_unknown_user_and_group(synced18: Synced) -> None:
@@ -220,6 +227,19 @@ def test_membership_consistency_is_silent_on_odoo19(make_synced: Callable[[int],
     )
     assert (stored, effective) == (14, 40)  # 19 stores direct memberships only
     assert missing_memberships(index) == []
+
+
+def test_odoo19_memberships_are_all_assigned(make_synced: Callable[[int], Synced]) -> None:
+    # Odoo 19 stores what an admin assigned, nothing implied: demo's Role / User (1) is stored
+    # although Sales (22), Project (27) and Inventory (33) imply it — it is demo's own group,
+    # reached directly, not "via" one of those.
+    index = make_synced(19).index()
+    demo = next(u for u, r in index.snap.users.items() if r.login == "demo")
+    assert index.own_groups(demo) == [1, 5, 8, 9, 22, 27, 33]
+    assert index.path_to_group(demo, 1) == (1,)
+    # A group demo holds only through inheritance still shows its chain.
+    implied = sorted(index.effective[demo] - set(index.own_groups(demo)))
+    assert implied and all(len(index.path_to_group(demo, g)) > 1 for g in implied)
 
 
 def test_any_past_run_can_be_asked(synced18: Synced) -> None:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.exc import DBAPIError
 
-from odoobridge.auth import accounts
+from odoobridge.auth import accounts, apikeys
 from odoobridge.auth.audit import Origin, list_events, record
 from odoobridge.auth.models import AccountStatus, AuditEvent, AuditLogIsAppendOnly
 from odoobridge.auth.passwords import hash_password, verify_password
@@ -21,7 +21,13 @@ PASSWORD = "correct horse battery staple"
 def make_local(store: Store, email: str, role: Role = Role.VIEWER) -> int:
     with store.session() as session:
         return accounts.create_local_account(
-            session, email=email, name="Ada  Lovelace ", password=PASSWORD, role=role, by="t"
+            session,
+            email=email,
+            name="Ada  Lovelace ",
+            password=PASSWORD,
+            role=role,
+            by="t",
+            origin=Origin(),
         ).id
 
 
@@ -56,7 +62,13 @@ def test_bad_account_input_says_what_to_fix(
 ) -> None:
     with store.session() as session, pytest.raises(ConfigError, match=message):
         accounts.create_local_account(
-            session, email=email, name="A", password=password, role=Role.VIEWER, by="t"
+            session,
+            email=email,
+            name="A",
+            password=password,
+            role=Role.VIEWER,
+            by="t",
+            origin=Origin(),
         )
 
 
@@ -98,7 +110,9 @@ def test_sso_accounts_wait_for_approval(store: Store) -> None:
             "Admiral",
             None,
         )
-        approved = accounts.approve_account(session, account_id, role=Role.AUDITOR, by="boss")
+        approved = accounts.approve_account(
+            session, account_id, role=Role.AUDITOR, by="boss", origin=Origin()
+        )
         assert (approved.status, approved.role, approved.approved_by) == (
             "active",
             "auditor",
@@ -106,7 +120,9 @@ def test_sso_accounts_wait_for_approval(store: Store) -> None:
         )
         accounts.ensure_may_sign_in(approved)
         with pytest.raises(Conflict, match="is not waiting for approval"):
-            accounts.approve_account(session, account_id, role=Role.ADMIN, by="boss")
+            accounts.approve_account(
+                session, account_id, role=Role.ADMIN, by="boss", origin=Origin()
+            )
 
 
 def test_sso_does_not_take_over_a_local_account(store: Store) -> None:
@@ -122,18 +138,37 @@ def test_sso_does_not_take_over_a_local_account(store: Store) -> None:
         )
 
 
+def test_sso_address_change_onto_another_account_is_a_conflict(store: Store) -> None:
+    make_local(store, "ada@example.com")
+    profile = {"name": "Grace", "job_title": None, "department": None}
+    with store.session() as session:
+        accounts.sso_account(session, oid="oid-3", email="grace@example.com", **profile)
+    with store.session() as session, pytest.raises(Conflict, match="belongs to another account"):
+        accounts.sso_account(session, oid="oid-3", email="Ada@example.com", **profile)
+    with store.session() as session:
+        kept = accounts.account_by_email(session, "grace@example.com")
+        assert kept is not None and kept.entra_oid == "oid-3"
+
+
 def test_role_changes_end_sessions_and_keep_a_super_admin(store: Store) -> None:
     boss = make_local(store, "boss@example.com", Role.SUPER_ADMIN)
     other = make_local(store, "other@example.com", Role.ADMIN)
     with store.session() as session:
         with pytest.raises(Conflict, match="cannot change your own role"):
-            accounts.change_account(session, boss, by_account_id=boss, by="boss", role=Role.VIEWER)
+            accounts.change_account(
+                session, boss, by_account_id=boss, by="boss", origin=Origin(), role=Role.VIEWER
+            )
         with pytest.raises(Conflict, match="last active super admin"):
             accounts.change_account(
-                session, boss, by_account_id=None, by="cli", status=AccountStatus.DISABLED
+                session,
+                boss,
+                by_account_id=None,
+                by="cli",
+                origin=Origin(),
+                status=AccountStatus.DISABLED,
             )
         changed = accounts.change_account(
-            session, other, by_account_id=boss, by="boss", role=Role.SUPER_ADMIN
+            session, other, by_account_id=boss, by="boss", origin=Origin(), role=Role.SUPER_ADMIN
         )
         assert (changed.role, changed.session_version, changed.updated_by) == (
             "super_admin",
@@ -141,11 +176,13 @@ def test_role_changes_end_sessions_and_keep_a_super_admin(store: Store) -> None:
             "boss",
         )
         demoted = accounts.change_account(
-            session, boss, by_account_id=other, by="other", role=Role.ADMIN
+            session, boss, by_account_id=other, by="other", origin=Origin(), role=Role.ADMIN
         )
         assert demoted.role == "admin"
         with pytest.raises(ConfigError, match="status must be active or disabled"):
-            accounts.change_account(session, boss, by_account_id=other, by="o", status="pending")
+            accounts.change_account(
+                session, boss, by_account_id=other, by="o", origin=Origin(), status="pending"
+            )
         with pytest.raises(NotFound, match="there is no account 999"):
             accounts.get_account(session, 999)
 
@@ -205,3 +242,61 @@ def test_roles_and_scopes() -> None:
     ]
     with pytest.raises(ConfigError, match="scope 'gateway' is malformed"):
         parse_scopes(["gateway"])
+
+
+def test_each_change_records_itself_once(store: Store) -> None:
+    """The services write the audit record (the routes and commands no longer do): one event per
+    change, with who, what and from where; a refused change records nothing."""
+    here = Origin("10.0.0.7", "Firefox")
+    with store.session() as session:
+        boss = accounts.create_local_account(
+            session,
+            email="boss@example.com",
+            name="Boss",
+            password=PASSWORD,
+            role=Role.SUPER_ADMIN,
+            by="cli",
+            origin=Origin.cli(),
+        )
+        waiting, _ = accounts.sso_account(
+            session, oid="oid-9", email="g@example.com", name="G", job_title=None, department=None
+        )
+        accounts.approve_account(session, waiting.id, role=Role.AUDITOR, by=boss.email, origin=here)
+        accounts.change_account(
+            session,
+            waiting.id,
+            by_account_id=boss.id,
+            by=boss.email,
+            origin=here,
+            status="disabled",
+        )
+        key, raw = apikeys.create_api_key(
+            session, name="nightly", role=Role.VIEWER, by=boss.email, by_role=Role.SUPER_ADMIN,
+            origin=here,
+        )  # fmt: skip
+        with pytest.raises(Forbidden, match=r"belongs to boss@example\.com: ask a super admin"):
+            apikeys.revoke_api_key(session, key, by="someone", by_role=Role.ADMIN, origin=here)
+        apikeys.revoke_api_key(session, key, by=boss.email, by_role=Role.SUPER_ADMIN, origin=here)
+        with pytest.raises(Conflict, match="already revoked"):
+            apikeys.revoke_api_key(
+                session, key, by=boss.email, by_role=Role.SUPER_ADMIN, origin=here
+            )
+    with store.session() as session:
+        total, events = list_events(session)
+        seen = [
+            (e.actor, e.action, e.target, e.detail, e.ip, e.user_agent) for e in reversed(events)
+        ]
+    assert total == 5
+    assert seen == [
+        ("cli", "account_created", "boss@example.com", {"role": "super_admin"}, None,
+         "odoobridge-cli"),
+        ("boss@example.com", "account_approved", "g@example.com", {"role": "auditor"},
+         "10.0.0.7", "Firefox"),
+        ("boss@example.com", "account_changed", "g@example.com", {"status": "disabled"},
+         "10.0.0.7", "Firefox"),
+        ("boss@example.com", "api_key_created", key.prefix,
+         {"name": "nightly", "role": "viewer", "scopes": []}, "10.0.0.7", "Firefox"),
+        ("boss@example.com", "api_key_revoked", key.prefix, {"name": "nightly"}, "10.0.0.7",
+         "Firefox"),
+    ]  # fmt: skip
+    assert all(raw not in str(s) for s in seen)  # the key itself is never recorded

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from odoobridge.auth.models import Account, AuditEvent
 from odoobridge.cli.main import app
 from odoobridge.store.engine import Store
-from tests.auth.conftest import _quick_password_hashes  # noqa: F401 (autouse fixture)
+from tests.auth.quick_hashes import _quick_password_hashes  # noqa: F401 (autouse fixture)
 from tests.pg import free_port
 
 PASSWORD = "correct horse battery staple"

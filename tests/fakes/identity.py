@@ -8,9 +8,10 @@ have the AADSTS shape (``error``, ``error_description``, ``error_codes``).
 
 Graph (see :mod:`tests.fakes.graph_directory`): ``GET /v1.0/users`` and ``GET /v1.0/users/delta``.
 
-Routes live in a table (:meth:`FakeIdentityPlatform.route`), so more endpoints (the
-authorization-code flow for web sign-in) can be added without touching the server. Faults are
-queued per route name::
+Web sign-in (see :mod:`tests.fakes.identity_signin`): ``GET /{tenant}/oauth2/v2.0/authorize``,
+the ``authorization_code`` grant with PKCE on the token endpoint, and ``GET /v1.0/me``.
+
+Routes live in a table (:meth:`FakeIdentityPlatform.route`). Faults are queued per route name::
 
     fake.fail("users", Fault(429, headers={"Retry-After": "3"}))   # once, then normal
     fake.fail("delta", Fault(410))
@@ -38,6 +39,7 @@ import jwt
 
 from tests.fakes.certs import ServerTls, make_server_tls
 from tests.fakes.graph_directory import FakeDirectory
+from tests.fakes.identity_signin import FakeSignIn
 
 TENANT_ID = "7c1e4c2a-3b5d-4e6f-8a9b-0c1d2e3f4a5b"
 CLIENT_ID = "0b7d1f3e-5a6c-4d8e-9f0a-1b2c3d4e5f60"
@@ -163,6 +165,7 @@ class FakeIdentityPlatform:
         )(self._discovery)
         self.route("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", "token")(self._token)
         self.directory = FakeDirectory(self)
+        self.signin = FakeSignIn(self)
 
     # --- routing -------------------------------------------------------------------------
 
@@ -346,7 +349,8 @@ class FakeIdentityPlatform:
         if refusal is not None:
             return refusal
         form = request.form
-        if form.get("grant_type") != "client_credentials":
+        grant_type = form.get("grant_type")
+        if grant_type not in ("client_credentials", "authorization_code"):
             return aadsts(
                 400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type."
             )
@@ -366,6 +370,8 @@ class FakeIdentityPlatform:
                 "Invalid client secret provided. Ensure the secret being sent in the request is "
                 "the client secret value, not the client secret ID.",
             )
+        if grant_type == "authorization_code":
+            return self.signin.redeem(request, form)
         scope = form.get("scope", "")
         if not scope.endswith("/.default"):
             return aadsts(

@@ -17,13 +17,15 @@ from fastapi import FastAPI
 
 from odoobridge.auth.accounts import create_local_account
 from odoobridge.auth.apikeys import create_api_key
+from odoobridge.auth.audit import Origin
 from odoobridge.auth.roles import Role
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from odoobridge.web.app import create_app
 from tests import pg
-from tests.auth.conftest import _quick_password_hashes  # noqa: F401 (autouse fixture)
+from tests.auth.quick_hashes import _quick_password_hashes  # noqa: F401 (autouse fixture)
 from tests.conftest import _postgres_store_template
+from tests.fakes.identity_fixtures import fake  # noqa: F401 (the fake identity platform)
 from tests.web.live import client, live_server
 
 SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnop"
@@ -83,6 +85,7 @@ def people(store: Store) -> dict[Role, str]:
                 password=PASSWORD,
                 role=role,
                 by="test",
+                origin=Origin(),
             )
             made[role] = account.email
     return made
@@ -142,6 +145,7 @@ def make_key(store: Store) -> Callable[..., str]:
                 role=role,
                 scopes=scopes or [],
                 by="test",
+                origin=Origin(),
                 by_role=Role.SUPER_ADMIN,
                 **kwargs,
             )

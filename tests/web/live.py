@@ -49,4 +49,8 @@ def wait_until(check: object, *, timeout: float = 30.0, interval: float = 0.1) -
 
 
 def client(base: str, **kwargs: object) -> httpx.Client:
-    return httpx.Client(base_url=base, timeout=30, follow_redirects=False, **kwargs)  # type: ignore[arg-type]
+    """A client of the test server; it ignores proxy and CA variables of the environment (the
+    server is on loopback, and some tests point those variables at files that do not exist)."""
+    return httpx.Client(
+        base_url=base, timeout=30, follow_redirects=False, trust_env=False, **kwargs
+    )  # type: ignore[arg-type]

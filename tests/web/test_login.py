@@ -15,6 +15,7 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from odoobridge.auth.accounts import account_by_email, change_account, create_local_account
+from odoobridge.auth.audit import Origin
 from odoobridge.auth.models import AuditEvent
 from odoobridge.auth.roles import Role
 from odoobridge.settings import Settings
@@ -150,7 +151,9 @@ def test_disabling_an_account_ends_its_sessions(
     with store.session() as session:
         target = account_by_email(session, "auditor@example.com")
         assert target is not None
-        change_account(session, target.id, by_account_id=None, by="test", status="disabled")
+        change_account(
+            session, target.id, by_account_id=None, by="test", origin=Origin(), status="disabled"
+        )
     # changed by another process (here: directly in the store): the app notices within 5 s
     wait_until(lambda: auditor.client.get("/api/auth/me").status_code == 401, timeout=10)
     answer = sign_in(auditor.client, "auditor@example.com")
@@ -183,7 +186,13 @@ def test_throttling_is_shared_through_redis(
     email = f"shared-{uuid.uuid4().hex[:8]}@example.com"
     with store.session() as session:
         create_local_account(
-            session, email=email, name="Shared", password=PASSWORD, role=Role.VIEWER, by="test"
+            session,
+            email=email,
+            name="Shared",
+            password=PASSWORD,
+            role=Role.VIEWER,
+            by="test",
+            origin=Origin(),
         )
     settings = make_settings(
         ODOOBRIDGE_SECRET_KEY=SECRET_KEY,

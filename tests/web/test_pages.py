@@ -135,6 +135,34 @@ def test_groups_and_a_groups_chains(
     wait_until(lambda: 'class="chip chip-stale"' in viewer.get("/groups").text, timeout=10)
 
 
+def test_a_groups_page_shows_what_the_analysis_answers(
+    synced: int, signed_in: Callable[[Role], SignedIn]
+) -> None:
+    viewer = signed_in(Role.VIEWER).client
+    page = viewer.get(f"/groups/{_group_id(viewer, 'Sales', 'User: All Documents')}").text
+    assert "0 directly; 1 active users have it in effect" in page
+    members = rows_of(page, "members-table")
+    assert [m[1] for m in members] == ["__system__", "admin", "default"]
+    assert members[1][2] == "admin → Sales / Administrator → implies Sales / User: All Documents"
+    lead = next(r for r in rows_of(page, "acl-table") if r[1] == "crm.lead")
+    assert lead == [
+        "crm.lead   Lead/Opportunity",
+        "crm.lead",
+        "✓ yes",
+        "✓ yes",
+        "✓ yes",
+        "— no",
+        "Sales / User: All Documents → implies Sales / User: Own Documents Only → ACL crm.lead "
+        "(crm.lead)",
+    ]
+    portal = viewer.get("/groups/10").text  # its archived ACL row and rule grant nothing
+    assert "project_sharing_task_portal" not in portal
+    internal = rows_of(viewer.get("/groups/1").text, "members-table")  # the renamed one
+    assert [m[1] for m in internal] == ["__system__", "admin", "default", "demo"]
+    paged = rows_of(viewer.get("/groups/1?offset=2").text, "members-table")
+    assert paged == internal[2:]
+
+
 def _group_id(c: httpx.Client, application: str, name: str) -> int:
     page = c.get(f"/groups?application={application}").text
     found = re.search(r'href="/groups/(\d+)\?env=PREPROD">' + re.escape(name) + "<", page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from odoobridge.access.effective import (
@@ -17,6 +18,7 @@ from odoobridge.access.effective import (
     rule_is_global,
     rules_for,
 )
+from odoobridge.access.levels import application_levels
 from odoobridge.errors import NotFound
 from odoobridge.sources.odoo_records import RuleRecord
 
@@ -146,26 +148,6 @@ def _applied_rule(index: AccessIndex, rule: RuleRecord) -> AppliedRule:
     )
 
 
-def application_levels(index: AccessIndex, user_id: int) -> list[dict[str, Any]]:
-    """Per application, the highest groups the user holds in it — what Odoo's Access Rights tab
-    shows (e.g. Sales: User: Own Documents Only)."""
-    snap = index.snap
-    by_app: dict[str, set[int]] = {}
-    for group_id in index.effective.get(user_id, frozenset()):
-        if group_id not in snap.groups:
-            continue
-        application = snap.application(group_id)
-        if application:
-            by_app.setdefault(application, set()).add(group_id)
-    levels = []
-    for application in sorted(by_app):
-        held = by_app[application]
-        top = [g for g in held if not any(g in index.closure.get(o, ()) for o in held if o != g)]
-        names = sorted(snap.groups[g].name for g in top)
-        levels.append({"application": application, "levels": names})
-    return levels
-
-
 def user_access(index: AccessIndex, user_ref: str | int) -> UserAccess:
     """Everything user U can do at the snapshot's run, each grant with its path."""
     snap = index.snap
@@ -186,7 +168,11 @@ def user_access(index: AccessIndex, user_ref: str | int) -> UserAccess:
             for c in snap.user_companies.get(user.odoo_id, ())
             if c in snap.companies
         ),
-        applications=application_levels(index, user.odoo_id),
+        applications=[
+            lv.as_dict()
+            for lv in sorted(application_levels(index, user.odoo_id), key=lambda lv: lv.application)
+            if lv.holds
+        ],
     )
     for group_id in sorted(index.effective.get(user.odoo_id, frozenset()), key=snap.group_name):
         answer.groups.append(
@@ -227,13 +213,18 @@ class GroupGrants:
     acls: list[dict[str, Any]] = field(default_factory=list)
     rules: list[AppliedRule] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
+    members_total: int = 0  # every holder; ``members`` may be a page of them
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def group_grants(index: AccessIndex, group_ref: str | int) -> GroupGrants:
-    """What group G grants, directly and through the groups it implies, and to whom."""
+def group_grants(
+    index: AccessIndex, group_ref: str | int, *, offset: int = 0, limit: int | None = None
+) -> GroupGrants:
+    """What group G grants, directly and through the groups it implies, and to whom: every
+    holder in login order, or the page ``offset``/``limit`` of them (paths are built for that
+    page only)."""
     snap = index.snap
     group = snap.find_group(group_ref)
     gid = group.odoo_id
@@ -266,6 +257,7 @@ def group_grants(index: AccessIndex, group_ref: str | int) -> GroupGrants:
                     "acl_id": acl.odoo_id,
                     "name": acl.name,
                     "model": acl.model,
+                    "model_name": acl.model_name,
                     "operations": [p for p in PERMS if acl_grants(acl, p)],
                     "direct": via == gid,
                     "path": GrantPath(via_chain, acl).render(snap, None),
@@ -275,7 +267,10 @@ def group_grants(index: AccessIndex, group_ref: str | int) -> GroupGrants:
         rule = snap.rules[rule_id]
         if rule.active and snap.rule_groups.get(rule_id, set()) & set(reach):
             answer.rules.append(_applied_rule(index, rule))
-    for user_id in index.members(gid):
+    holders = index.group_bits.get(gid, 0)
+    answer.members_total = holders.bit_count()
+    stop = None if limit is None else offset + limit
+    for user_id in islice(index.users_in(holders), offset, stop):
         user = snap.users[user_id]
         answer.members.append(
             {

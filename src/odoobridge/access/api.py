@@ -103,7 +103,7 @@ def _export(entity: str) -> Any:
     ) -> Response:
         env = environment or get_settings(request).odoo_environment
         run = resolve_run(session, env, run_id)
-        columns, rows = EXPORTS[entity](session, env, run.id)
+        columns, rows = EXPORTS[entity](request.app.state.run_views.get(session, env, run.id))
         record(
             session,
             actor=principal.actor,

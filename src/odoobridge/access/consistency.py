@@ -8,9 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from odoobridge.access.effective import AccessIndex, GrantPath
-
-STORES_CLOSURE_UP_TO = 18  # Odoo 19 stopped storing implied memberships
+from odoobridge.access.effective import STORES_CLOSURE_UP_TO, AccessIndex, GrantPath
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from odoobridge.settings import Environment
 from odoobridge.sources.odoo_records import AclRecord, RuleRecord, UserRecord
 
 PERMS = ("read", "write", "create", "unlink")
+STORES_CLOSURE_UP_TO = 18  # Odoo 19 stopped storing implied memberships
 Right = tuple[str, str]  # (model, operation)
 
 
@@ -142,16 +143,26 @@ class AccessIndex:
             path.append(previous[path[-1]])
         return tuple(reversed(path))
 
+    @property
+    def stores_direct_only(self) -> bool:
+        """Whether Odoo stored only the memberships an admin assigned (19 and later); 16–18
+        also store every implied membership."""
+        major = self.snap.odoo_major
+        return major is not None and major > STORES_CLOSURE_UP_TO
+
     def own_groups(self, user_id: int) -> list[int]:
-        """The user's memberships that no other of their memberships implies: what an admin
-        assigned (Odoo 16–18 also store the implied ones, which this leaves out)."""
+        """What an admin assigned: on Odoo 19 every stored membership; on 16–18, which also
+        store the implied ones, the memberships no other of the user's memberships implies."""
         own = self._own.get(user_id)
         if own is None:
             stored = self.snap.memberships.get(user_id, set())
-            empty: frozenset[int] = frozenset()
-            own = sorted(g for g in stored if self.implied_by.get(g, empty).isdisjoint(stored))
-            # A cycle of implications leaves no root: fall back to every stored group.
-            own = own or sorted(stored)
+            if self.stores_direct_only:
+                own = sorted(stored)
+            else:
+                empty: frozenset[int] = frozenset()
+                own = sorted(g for g in stored if self.implied_by.get(g, empty).isdisjoint(stored))
+                # A cycle of implications leaves no root: fall back to every stored group.
+                own = own or sorted(stored)
             self._own[user_id] = own
         return own
 
@@ -160,7 +171,10 @@ class AccessIndex:
         stored = self.snap.memberships.get(user_id, set())
         empty: frozenset[int] = frozenset()
         reaching = (self.implied_by.get(group_id, empty) | {group_id}) & stored
-        starts = [g for g in reaching if self.implied_by.get(g, empty).isdisjoint(stored)]
+        if self.stores_direct_only:  # every stored membership was assigned: start from any
+            starts = sorted(reaching)
+        else:
+            starts = [g for g in reaching if self.implied_by.get(g, empty).isdisjoint(stored)]
         best: tuple[int, ...] | None = None
         for start in sorted(starts or reaching):  # a cycle leaves no root: any start will do
             candidate = self.chain(start, group_id)

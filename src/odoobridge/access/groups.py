@@ -1,19 +1,15 @@
 """Groups of a run for the pages: the list with applications and member counts, and one group
-with its inheritance chains (what it implies, what implies it), members and the rights it
-grants directly."""
+with its inheritance chains (what it implies, what implies it) and what
+:func:`access.answers.group_grants` answers for it — its members with how each holds it, the
+access rights and record rules it grants directly and through the groups it implies."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from odoobridge.access.answers import GroupGrants, group_grants
 from odoobridge.access.runview import GroupInfo, RunView, UserRow
-from odoobridge.access.state import table_of
 from odoobridge.errors import NotFound
-from odoobridge.store.temporal import alive_at
 
 
 @dataclass(frozen=True)
@@ -31,37 +27,39 @@ def list_groups(
     rows = [
         GroupRow(
             g,
-            view.members[g.odoo_id],
-            len(view.implies.get(g.odoo_id, ())),
-            len(view.implied_by.get(g.odoo_id, ())),
+            view.members(g.odoo_id),
+            len(view.children(g.odoo_id)),
+            len(view.parents.get(g.odoo_id, ())),
         )
         for g in view.groups.values()
         if (not needle or needle in g.label.lower() or needle in (g.xml_id or ""))
-        and (not application or (g.category or "") == application)
+        and (not application or (g.application or "") == application)
     ]
     keys = {
         "label": lambda r: r.group.label.lower(),
         "members": lambda r: (-r.members, r.group.label.lower()),
-        "application": lambda r: ((r.group.category or "~").lower(), r.group.name.lower()),
+        "application": lambda r: ((r.group.application or "~").lower(), r.group.name.lower()),
     }
     return sorted(rows, key=keys.get(sort, keys["label"]))
 
 
 def applications(view: RunView) -> list[str]:
-    return sorted({g.category for g in view.groups.values() if g.category})
+    return sorted({g.application for g in view.groups.values() if g.application})
 
 
 def chains(view: RunView, group_id: int, *, upward: bool) -> list[list[GroupInfo]]:
     """Every path from the group to the end of its inheritance, down (what it implies) or up
     (what implies it); each path lists the group's neighbours first."""
-    edges = view.implied_by if upward else view.implies
     found: list[list[GroupInfo]] = []
 
+    def following(current: int) -> list[int]:
+        return sorted(view.parents.get(current, ()) if upward else view.children(current))
+
     def walk(current: int, path: list[int]) -> None:
-        following = sorted(edges.get(current, ()))
-        if not following and path:
+        nexts = following(current)
+        if not nexts and path:
             found.append([view.groups[g] for g in path if g in view.groups])
-        for nxt in following:
+        for nxt in nexts:
             if nxt not in path and nxt != group_id:
                 walk(nxt, [*path, nxt])
             if len(found) >= 50:  # enough to read; the counts say the rest
@@ -71,68 +69,51 @@ def chains(view: RunView, group_id: int, *, upward: bool) -> list[list[GroupInfo
     return found
 
 
+@dataclass(frozen=True)
+class GroupMember:
+    user: UserRow
+    own: bool  # assigned in their own right, not only through a group that implies this one
+    path: str  # how they hold it: "login → Own Group → implies … → this group"
+
+
 @dataclass
 class GroupDetail:
     group: GroupInfo
-    members: list[UserRow]
+    grants: GroupGrants  # access rights and record rules with their paths; a page of members
+    members: list[GroupMember]  # that page, in login order
+    own_members: int  # users assigned the group in their own right
+    effective_members: int  # active users holding it, directly or through implied groups
     implies: list[list[GroupInfo]]
     implied_by: list[list[GroupInfo]]
-    effective_members: int
-    acls: list[Any]
-    rules: list[Any]
 
 
-def group_detail(session: Session, view: RunView, group_id: int) -> GroupDetail:
+def group_detail(view: RunView, group_id: int, *, offset: int = 0, limit: int = 50) -> GroupDetail:
+    """One group as :func:`group_grants` answers it, with the page ``offset``/``limit`` of its
+    members, and its inheritance chains."""
     group = view.groups.get(group_id)
     if group is None:
         raise NotFound(
             f"there is no Odoo group {group_id} in {view.environment.label} "
             f"(run {view.run_id}): the Groups page lists them"
         )
-    env = view.environment.value
-    memberships = table_of("memberships")
-    member_ids = set(
-        session.scalars(
-            select(memberships.c.user_id).where(
-                alive_at(memberships, env, view.run_id), memberships.c.group_id == group_id
-            )
-        )
-    )
-    holders = {group_id} | {g for g in view.groups if group_id in view.closure(g)}
-    all_ids = set(
-        session.scalars(
-            select(memberships.c.user_id).where(
-                alive_at(memberships, env, view.run_id), memberships.c.group_id.in_(holders)
-            )
-        )
-    )
-    users = {u.odoo_id: u for u in view.users}
-    members = sorted((users[u] for u in member_ids if u in users), key=lambda u: u.name.lower())
-    acls_table = table_of("acls")
-    acls = list(
-        session.execute(
-            select(acls_table)
-            .where(alive_at(acls_table, env, view.run_id), acls_table.c.group_id == group_id)
-            .order_by(acls_table.c.model)
-        )
-    )
-    rules_table, links = table_of("rules"), table_of("rule_groups")
-    rule_ids = select(links.c.rule_id).where(
-        alive_at(links, env, view.run_id), links.c.group_id == group_id
-    )
-    rules = list(
-        session.execute(
-            select(rules_table)
-            .where(alive_at(rules_table, env, view.run_id), rules_table.c.odoo_id.in_(rule_ids))
-            .order_by(rules_table.c.model)
-        )
+    index = view.index
+    grants = group_grants(index, group_id, offset=offset, limit=limit)
+    members = [
+        GroupMember(user, m["own"], m["path"])
+        for m in grants.members
+        if (user := view.user(m["odoo_user_id"])) is not None
+    ]
+    holders = index.group_bits.get(group_id, 0)
+    own = view.part(
+        ("group-own", group_id),
+        lambda: sum(group_id in index.own_groups(u) for u in index.users_in(holders)),
     )
     return GroupDetail(
         group,
+        grants,
         members,
+        own,
+        (holders & index.active_bits).bit_count(),
         chains(view, group_id, upward=False),
         chains(view, group_id, upward=True),
-        len([u for u in all_ids if u in users and users[u].active]),
-        acls,
-        rules,
     )

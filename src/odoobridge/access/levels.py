@@ -6,14 +6,19 @@ imply — the form shows one selection ("Sales: User: Own Documents Only"); othe
 per group. Odoo 19 does the same per privilege. "User types" (Internal / Portal / Public) is a
 selection although its groups imply nothing of each other. The level is the highest rung the
 user holds, directly or through implied groups.
+
+This is the one implementation: the user page shows it, and the CLI and the API
+(``answers.user_access``) list the applications where the user holds something
+(:meth:`AppLevel.as_dict`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from odoobridge.access.runview import GroupInfo, RunView
+from odoobridge.access.effective import AccessIndex
 
 USER_TYPE_GROUPS = {"base.group_user", "base.group_portal", "base.group_public"}
 
@@ -32,47 +37,58 @@ class AppLevel:
             return f"{self.application}: {self.level or 'No access'}"
         return f"{self.application}: {', '.join(self.held)}"
 
+    @property
+    def holds(self) -> tuple[str, ...]:
+        """The names of the groups held in this application (none: no access)."""
+        if self.kind == "selection":
+            return (self.level,) if self.level else ()
+        return self.held
 
-def _sections(view: RunView) -> dict[str, list[GroupInfo]]:
-    sections: dict[str, list[GroupInfo]] = defaultdict(list)
-    for group in view.groups.values():
-        if group.privilege is not None:
-            sections[group.privilege].append(group)
-        elif group.category is not None:
-            sections[group.category].append(group)
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form of the API and the CLI: ``{"application": …, "levels": […]}``."""
+        return {"application": self.application, "levels": list(self.holds)}
+
+
+def _sections(index: AccessIndex) -> dict[str, list[int]]:
+    """The groups of each application section (privilege on Odoo 19, else category)."""
+    sections: dict[str, list[int]] = defaultdict(list)
+    for group_id in index.snap.groups:
+        application = index.snap.application(group_id)
+        if application is not None:
+            sections[application].append(group_id)
     return sections
 
 
-def _ladder(view: RunView, groups: list[GroupInfo]) -> list[GroupInfo] | None:
+def _ladder(index: AccessIndex, groups: list[int]) -> list[int] | None:
     """The groups lowest first when they form a ladder, else None."""
-    ids = {g.odoo_id for g in groups}
-    if {g.xml_id for g in groups} & USER_TYPE_GROUPS:
-        return sorted(groups, key=lambda g: g.odoo_id)
-    order = {g.odoo_id: len(view.closure(g.odoo_id) & ids) for g in groups}
+    snap = index.snap
+    if {snap.xml_id("res.groups", g) for g in groups} & USER_TYPE_GROUPS:
+        return sorted(groups)
+    ids = set(groups)
+    empty: frozenset[int] = frozenset()
+    order = {g: len(index.closure.get(g, empty) & ids) for g in groups}
     if len(groups) < 2 or len(set(order.values())) != len(groups):
         return None
-    return sorted(groups, key=lambda g: order[g.odoo_id])
+    return sorted(groups, key=lambda g: order[g])
 
 
-def application_levels(view: RunView, effective: set[int]) -> list[AppLevel]:
-    """The levels for a user holding the groups ``effective`` (direct and implied)."""
+def application_levels(index: AccessIndex, user_id: int) -> list[AppLevel]:
+    """The levels of a user, by the groups they hold in effect (direct and implied)."""
+    snap = index.snap
+    effective = index.effective.get(user_id, frozenset())
     levels: list[AppLevel] = []
-    for application, groups in sorted(_sections(view).items()):
-        ladder = _ladder(view, groups)
+    for application, groups in sorted(_sections(index).items()):
+        ladder = _ladder(index, groups)
         if ladder is not None:
-            held = [g for g in ladder if g.odoo_id in effective]
-            top = held[-1].name if held else None
-            if top is None and len(ladder) > 1 and not any(g.share for g in ladder):
-                levels.append(
-                    AppLevel(application, "selection", None, tuple(g.name for g in ladder), ())
-                )
-                continue
-            if top is not None:
-                levels.append(
-                    AppLevel(application, "selection", top, tuple(g.name for g in ladder), ())
-                )
+            names = tuple(snap.groups[g].name for g in ladder)
+            held = [g for g in ladder if g in effective]
+            if held:
+                top = snap.groups[held[-1]].name
+                levels.append(AppLevel(application, "selection", top, names, ()))
+            elif len(ladder) > 1 and not any(snap.groups[g].share for g in ladder):
+                levels.append(AppLevel(application, "selection", None, names, ()))
             continue
-        held_names = tuple(sorted(g.name for g in groups if g.odoo_id in effective))
+        held_names = tuple(sorted(snap.groups[g].name for g in groups if g in effective))
         if held_names:
             levels.append(AppLevel(application, "boolean", None, (), held_names))
     levels.sort(key=lambda lv: (lv.kind != "selection", lv.level is None, lv.application))

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from odoobridge.access.answers import user_access
-from odoobridge.access.effective import PERMS, index_for
+from odoobridge.access.effective import PERMS
 from odoobridge.access.groups import applications, group_detail, list_groups
 from odoobridge.access.history import user_timeline
 from odoobridge.access.runview import RunView
@@ -142,8 +142,8 @@ def user_page(
 def _user_parts(session: Session, view: RunView, user_id: int) -> tuple[Any, Any, Any]:
     """Odoo's view of the user, then what Odoo does not show: rights per model and record rules
     (with the path behind each grant), and how the user's access changed run by run."""
-    detail = user_detail(session, view, user_id)
-    access = user_access(index_for(session, view.environment, view.run_id), user_id)
+    detail = user_detail(view, user_id)
+    access = user_access(view.index, user_id)
     return detail, access, user_timeline(session, view.environment, user_id)
 
 
@@ -184,10 +184,24 @@ def group_page(
     principal: Viewer,
     env: str | None = None,
     run: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     environment = _environment(request, env)
     view, context = _view(request, session, environment, run)
     if view is None:
         raise NotFound(context["no_data"])
-    context["detail"] = group_detail(session, view, group_id)
+    detail = view.part(
+        ("group", group_id, offset),
+        lambda: group_detail(view, group_id, offset=offset, limit=PAGE_SIZE),
+    )
+    context.update(
+        {
+            "detail": detail,
+            "members": detail.members,
+            "total": detail.grants.members_total,
+            "offset": offset,
+            "page_size": PAGE_SIZE,
+            "perms": PERMS,
+        }
+    )
     return _page(request, principal, "access/group.html", context)

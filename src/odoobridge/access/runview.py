@@ -1,45 +1,40 @@
-"""One successful Odoo run held in memory for the pages: groups with their applications and
-inheritance, member counts, and a summary row per user.
+"""One successful Odoo run held in memory for the pages: the run's access index (from
+:func:`access.effective.index_for`) plus what the pages list and sort — a row per group and a
+row per user.
 
+Nothing here computes access: group names, applications, implications, memberships and member
+counts all come from the index and its snapshot, so a page shows what the CLI and the API answer.
 A run's facts never change once it succeeded, so a view is built once per (environment, run)
 and kept (the last few runs) by :class:`RunViews`; every page then filters, sorts and pages in
-memory. At the scale target (20,000 users) a view takes a few megabytes and about a second to
-build, once.
+memory, and keeps what it renders with :meth:`RunView.part`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from odoobridge.access.state import read_entity, table_of
+from odoobridge.access.effective import AccessIndex, index_for
 from odoobridge.settings import Environment
-from odoobridge.store.temporal import alive_at
 
 
 @dataclass(frozen=True)
 class GroupInfo:
     odoo_id: int
     name: str
-    category_id: int | None
+    label: str  # Odoo's full name: "Application / Group" (the privilege's name on Odoo 19)
+    application: str | None  # the label's first part: the category (16–18) or privilege (19)
     category: str | None
-    privilege_id: int | None
     privilege: str | None
     share: bool
     comment: str | None
     xml_id: str | None
-
-    @property
-    def label(self) -> str:
-        """ "Application / Group", as Odoo names a group."""
-        return f"{self.category} / {self.name}" if self.category else self.name
 
 
 @dataclass(frozen=True)
@@ -53,7 +48,7 @@ class UserRow:
     company: str | None
     department: str | None
     job_title: str | None
-    groups: int
+    groups: int  # effective groups (the closure: what the user's page lists)
     last_login: datetime | None
 
     @property
@@ -63,19 +58,26 @@ class UserRow:
 
 @dataclass
 class RunView:
-    environment: Environment
-    run_id: int
+    index: AccessIndex
     groups: dict[int, GroupInfo]
-    implies: dict[int, set[int]]  # group → the groups it implies directly
-    implied_by: dict[int, set[int]]  # group → the groups that imply it directly
-    members: Counter[int]  # group → direct members
     users: list[UserRow]
-    companies: dict[int, str]
-    departments: list[str] = field(default_factory=list)
-    _closure: dict[int, frozenset[int]] = field(default_factory=dict)
+    departments: list[str]
+    parents: dict[int, set[int]]  # group → the groups that imply it directly
+    _users_by_id: dict[int, UserRow] = field(default_factory=dict)
     _parts: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _parts_lock: threading.Lock = field(default_factory=threading.Lock)
     keep_parts: int = 2000
+
+    def __post_init__(self) -> None:
+        self._users_by_id = {u.odoo_id: u for u in self.users}
+
+    @property
+    def environment(self) -> Environment:
+        return self.index.snap.environment
+
+    @property
+    def run_id(self) -> int:
+        return self.index.snap.run_id
 
     def part(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """A computed part of a page (a user's detail …), built once: the run never changes.
@@ -91,112 +93,70 @@ class RunView:
                 self._parts.popitem(last=False)
         return value
 
-    def closure(self, group_id: int) -> frozenset[int]:
-        """Every group ``group_id`` implies, directly or through others (not itself)."""
-        cached = self._closure.get(group_id)
-        if cached is not None:
-            return cached
-        seen: set[int] = set()
-        stack = list(self.implies.get(group_id, ()))
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            stack.extend(self.implies.get(current, ()))
-        seen.discard(group_id)
-        result = frozenset(seen)
-        self._closure[group_id] = result
-        return result
+    def children(self, group_id: int) -> set[int]:
+        """The groups ``group_id`` implies directly."""
+        return self.index.snap.implied.get(group_id, set())
+
+    def members(self, group_id: int) -> int:
+        """How many users hold the group in effect (directly or through implied groups)."""
+        return self.index.group_bits.get(group_id, 0).bit_count()
 
     def user(self, odoo_id: int) -> UserRow | None:
-        return next((u for u in self.users if u.odoo_id == odoo_id), None)
+        return self._users_by_id.get(odoo_id)
 
 
-def _names(session: Session, entity: str, env: Environment, run_id: int) -> dict[int, str]:
-    return {r.odoo_id: r.name for r in read_entity(session, entity, env, run_id)}
-
-
-def _group_member_counts(session: Session, env: Environment, run_id: int) -> Counter[int]:
-    table = table_of("memberships")
-    query = (
-        select(table.c.group_id, func.count())
-        .where(alive_at(table, env.value, run_id))
-        .group_by(table.c.group_id)
+def _group_info(index: AccessIndex, group_id: int) -> GroupInfo:
+    snap = index.snap
+    group = snap.groups[group_id]
+    category = snap.categories.get(group.category_id) if group.category_id is not None else None
+    privilege = snap.privileges.get(group.privilege_id) if group.privilege_id is not None else None
+    return GroupInfo(
+        odoo_id=group_id,
+        name=group.name,
+        label=snap.group_name(group_id),
+        application=snap.application(group_id),
+        category=category.name if category else None,
+        privilege=privilege.name if privilege else None,
+        share=bool(group.share),
+        comment=group.comment,
+        xml_id=snap.xml_id("res.groups", group_id),
     )
-    return Counter({group_id: count for group_id, count in session.execute(query)})
 
 
-def _user_group_counts(session: Session, env: Environment, run_id: int) -> Counter[int]:
-    table = table_of("memberships")
-    query = (
-        select(table.c.user_id, func.count())
-        .where(alive_at(table, env.value, run_id))
-        .group_by(table.c.user_id)
+def _user_row(index: AccessIndex, user_id: int) -> UserRow:
+    snap = index.snap
+    user = snap.users[user_id]
+    employee = snap.employees.get(user_id)
+    company = snap.companies.get(user.company_id) if user.company_id is not None else None
+    return UserRow(
+        odoo_id=user_id,
+        login=user.login,
+        name=user.name or user.login,
+        email=user.email,
+        active=bool(user.active),
+        share=bool(user.share),
+        company=company.name if company else None,
+        department=employee.department_name if employee else None,
+        job_title=employee.job_title if employee else None,
+        groups=len(index.effective.get(user_id, ())),
+        last_login=snap.last_login.get(user_id),
     )
-    return Counter({user_id: count for user_id, count in session.execute(query)})
 
 
-def build_view(session: Session, env: Environment, run_id: int) -> RunView:
-    categories = _names(session, "categories", env, run_id)
-    privileges = _names(session, "privileges", env, run_id)
-    companies = _names(session, "companies", env, run_id)
-    xml_ids = {
-        r.res_id: f"{r.module}.{r.name}"
-        for r in read_entity(session, "xml_ids", env, run_id)
-        if r.model == "res.groups"
-    }
-    groups = {
-        g.odoo_id: GroupInfo(
-            g.odoo_id,
-            g.name,
-            g.category_id,
-            categories.get(g.category_id or -1),
-            g.privilege_id,
-            privileges.get(g.privilege_id or -1),
-            bool(g.share),
-            g.comment,
-            xml_ids.get(g.odoo_id),
-        )
-        for g in read_entity(session, "groups", env, run_id)
-    }
-    implies: dict[int, set[int]] = defaultdict(set)
-    implied_by: dict[int, set[int]] = defaultdict(set)
-    for edge in read_entity(session, "implications", env, run_id):
-        implies[edge.group_id].add(edge.implied_group_id)
-        implied_by[edge.implied_group_id].add(edge.group_id)
-    logins = {r.user_id: r.last_login for r in read_entity(session, "logins", env, run_id)}
-    employees = {e.user_id: e for e in read_entity(session, "employees", env, run_id) if e.user_id}
-    counts = _user_group_counts(session, env, run_id)
-    users: list[UserRow] = []
-    for u in read_entity(session, "users", env, run_id):
-        employee = employees.get(u.odoo_id)
-        users.append(
-            UserRow(
-                u.odoo_id,
-                u.login,
-                u.name or u.login,
-                u.email,
-                bool(u.active),
-                bool(u.share),
-                companies.get(u.company_id or -1),
-                employee.department_name if employee else None,
-                employee.job_title if employee else None,
-                counts[u.odoo_id],
-                logins.get(u.odoo_id),
-            )
-        )
-    departments = sorted({u.department for u in users if u.department})
+def build_view(index: AccessIndex) -> RunView:
+    """The pages' rows of the run the index holds."""
+    snap = index.snap
+    parents: defaultdict[int, set[int]] = defaultdict(set)
+    for group_id, implied in snap.implied.items():
+        for child in implied:
+            parents[child].add(group_id)
+    users = [_user_row(index, user_id) for user_id in snap.users]
     return RunView(
-        env,
-        run_id,
-        groups,
-        dict(implies),
-        dict(implied_by),
-        _group_member_counts(session, env, run_id),
-        users,
-        companies,
-        departments,
+        index=index,
+        groups={g: _group_info(index, g) for g in snap.groups},
+        users=users,
+        departments=sorted({u.department for u in users if u.department}),
+        parents=dict(parents),
     )
 
 
@@ -221,14 +181,10 @@ class RunViews:
             with self._lock:
                 view = self._views.get(key)
             if view is None:
-                view = build_view(session, env, run_id)
+                view = build_view(index_for(session, env, run_id))
                 with self._lock:
                     self._views[key] = view
                     while len(self._views) > self.keep:
                         self._views.popitem(last=False)
                     self._building.pop(key, None)
         return view
-
-
-def page_of(rows: list[Any], offset: int, limit: int) -> list[Any]:
-    return rows[offset : offset + limit]

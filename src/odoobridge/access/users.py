@@ -1,22 +1,18 @@
 """Users of a run for the pages: the filtered, sorted, paged list, and one user in detail —
 Odoo's own view first (level per application), then what Odoo does not show (effective groups
-with the path that grants each, companies)."""
+with the path that grants each). The answers come from the run's :class:`AccessIndex`
+(``levels.application_levels``, ``own_groups``, ``path_to_group``); this module only arranges
+them for the page."""
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from odoobridge.access.levels import AppLevel, application_levels
 from odoobridge.access.runview import GroupInfo, RunView, UserRow
-from odoobridge.access.state import read_entity, table_of
 from odoobridge.errors import NotFound
-from odoobridge.store.temporal import alive_at
+from odoobridge.sources.odoo_records import EmployeeRecord
 
 SORTS = {
     "name": lambda u: (u.name.lower(), u.odoo_id),
@@ -64,8 +60,8 @@ def filter_users(view: RunView, f: UserFilter) -> list[UserRow]:
 @dataclass(frozen=True)
 class EffectiveGroup:
     group: GroupInfo
-    direct: bool
-    path: tuple[GroupInfo, ...]  # from a group the user holds directly down to this one
+    own: bool  # assigned in its own right (``AccessIndex.own_groups``), not only implied
+    path: tuple[GroupInfo, ...]  # from one of the user's own groups down to this one
 
 
 @dataclass
@@ -73,59 +69,33 @@ class UserDetail:
     user: UserRow
     levels: list[AppLevel]
     groups: list[EffectiveGroup]
-    companies: list[str]
-    employee: Any | None
+    employee: EmployeeRecord | None
 
 
-def direct_groups(session: Session, view: RunView, user_id: int) -> set[int]:
-    table = table_of("memberships")
-    query = select(table.c.group_id).where(
-        alive_at(table, view.environment.value, view.run_id), table.c.user_id == user_id
-    )
-    return set(session.scalars(query))
-
-
-def effective_paths(view: RunView, direct: set[int]) -> dict[int, tuple[int, ...]]:
-    """Each group the user has, with the shortest chain from a directly held group to it."""
-    paths: dict[int, tuple[int, ...]] = {g: (g,) for g in sorted(direct)}
-    queue = deque(sorted(direct))
-    while queue:
-        current = queue.popleft()
-        for implied in sorted(view.implies.get(current, ())):
-            if implied not in paths:
-                paths[implied] = (*paths[current], implied)
-                queue.append(implied)
-    return paths
-
-
-def user_detail(session: Session, view: RunView, user_id: int) -> UserDetail:
+def user_detail(view: RunView, user_id: int) -> UserDetail:
+    """Odoo's view of a user (level per application) and every group they hold with the chain
+    that brings it, as :class:`AccessIndex` computes them."""
     user = view.user(user_id)
     if user is None:
         raise NotFound(
             f"there is no Odoo user {user_id} in {view.environment.label} "
             f"(run {view.run_id}): the Users page lists them"
         )
-    direct = direct_groups(session, view, user_id)
-    paths = effective_paths(view, direct)
+    index = view.index
+    own = set(index.own_groups(user_id))
     groups = [
         EffectiveGroup(
-            view.groups[g], g in direct, tuple(view.groups[p] for p in path if p in view.groups)
+            view.groups[g],
+            g in own,
+            tuple(view.groups[p] for p in index.path_to_group(user_id, g) if p in view.groups),
         )
-        for g, path in paths.items()
+        for g in index.effective.get(user_id, frozenset())
         if g in view.groups
     ]
-    groups.sort(key=lambda e: (not e.direct, e.group.label.lower()))
-    companies = sorted(
-        view.companies.get(c.company_id, f"company {c.company_id}")
-        for c in read_entity(session, "user_companies", view.environment, view.run_id)
-        if c.user_id == user_id
+    groups.sort(key=lambda e: (not e.own, e.group.label.lower()))
+    return UserDetail(
+        user,
+        application_levels(index, user_id),
+        groups,
+        index.snap.employees.get(user_id),
     )
-    employee = next(
-        (
-            e
-            for e in read_entity(session, "employees", view.environment, view.run_id)
-            if e.user_id == user_id
-        ),
-        None,
-    )
-    return UserDetail(user, application_levels(view, set(paths)), groups, companies, employee)

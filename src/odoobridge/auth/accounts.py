@@ -1,5 +1,7 @@
 """Accounts: local sign-in with a password, Microsoft Entra accounts waiting for approval, role
-and status changes. Service functions take a ``Session`` and never commit."""
+and status changes. Service functions take a ``Session`` and never commit; those that change an
+account on someone's behalf (create, approve, change) write its audit record, so every entry
+point — API, page, CLI — records the same event once."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from odoobridge.auth.audit import Origin, record
 from odoobridge.auth.models import Account, AccountSource, AccountStatus
 from odoobridge.auth.passwords import hash_password, needs_rehash, verify_password
 from odoobridge.auth.roles import Role
@@ -44,9 +47,17 @@ def account_by_email(session: Session, email: str) -> Account | None:
 
 
 def create_local_account(
-    session: Session, *, email: str, name: str, password: str, role: Role, by: str
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    by: str,
+    origin: Origin,
 ) -> Account:
-    """A local account, active at once, with an argon2 hash of ``password``."""
+    """A local account, active at once, with an argon2 hash of ``password``; audited as made
+    by ``by`` from ``origin``."""
     address = normalise_email(email)
     if account_by_email(session, address) is not None:
         raise Conflict(f"an account for {address} already exists")
@@ -68,6 +79,7 @@ def create_local_account(
     )
     session.add(account)
     session.flush()
+    _audit(session, account, "account_created", by, origin, {"role": account.role})
     return account
 
 
@@ -133,6 +145,12 @@ def sso_account(
         session.add(account)
     else:
         created = False
+        holder = account_by_email(session, address)
+        if holder is not None and holder.id != account.id:
+            raise Conflict(
+                f"{address} (this Microsoft account's new address) already belongs to another "
+                "account: ask a super admin to sort the two out"
+            )
         account.email = address
         account.name = _clean_name(name or address)
     account.job_title = job_title
@@ -160,7 +178,16 @@ def _active_super_admins(session: Session) -> int:
     return session.scalar(query) or 0
 
 
-def approve_account(session: Session, account_id: int, *, role: Role, by: str) -> Account:
+def _audit(
+    session: Session, account: Account, action: str, by: str, origin: Origin, detail: dict[str, str]
+) -> None:
+    record(session, actor=by, action=action, target=account.email, detail=detail, origin=origin)
+
+
+def approve_account(
+    session: Session, account_id: int, *, role: Role, by: str, origin: Origin
+) -> Account:
+    """Let an account waiting after Microsoft sign-in in, with ``role``; audited."""
     account = get_account(session, account_id)
     if account.status != AccountStatus.PENDING:
         raise Conflict(f"the account {account.email} is not waiting for approval")
@@ -171,6 +198,7 @@ def approve_account(session: Session, account_id: int, *, role: Role, by: str) -
     account.approved_by = by
     account.updated_at = now
     account.updated_by = by
+    _audit(session, account, "account_approved", by, origin, {"role": account.role})
     return account
 
 
@@ -180,10 +208,12 @@ def change_account(
     *,
     by_account_id: int | None,
     by: str,
+    origin: Origin,
     role: Role | None = None,
     status: str | None = None,
 ) -> Account:
-    """Change a role or enable/disable an account; every existing sign-in of it ends."""
+    """Change a role or enable/disable an account; every existing sign-in of it ends. Audited
+    with what was asked for."""
     account = get_account(session, account_id)
     if status is not None and status not in (AccountStatus.ACTIVE, AccountStatus.DISABLED):
         raise ConfigError("status must be active or disabled")
@@ -202,4 +232,7 @@ def change_account(
     account.session_version += 1
     account.updated_at = utcnow()
     account.updated_by = by
+    asked = {"role": role.value if role is not None else None, "status": status}
+    detail = {k: v for k, v in asked.items() if v is not None}
+    _audit(session, account, "account_changed", by, origin, detail)
     return account

@@ -75,13 +75,6 @@ def create_account(
         password=body.password,
         role=body.role,
         by=principal.actor,
-    )
-    record(
-        session,
-        actor=principal.actor,
-        action="account_created",
-        target=account.email,
-        detail={"role": account.role},
         origin=origin_of(request),
     )
     return AccountOut.model_validate(account.as_dict())
@@ -99,14 +92,8 @@ def approve_account(
     session: DbSession,
     principal: SuperAdmin,
 ) -> AccountOut:
-    account = accounts.approve_account(session, account_id, role=body.role, by=principal.actor)
-    record(
-        session,
-        actor=principal.actor,
-        action="account_approved",
-        target=account.email,
-        detail={"role": account.role},
-        origin=origin_of(request),
+    account = accounts.approve_account(
+        session, account_id, role=body.role, by=principal.actor, origin=origin_of(request)
     )
     return AccountOut.model_validate(account.as_dict())
 
@@ -128,18 +115,11 @@ def change_account(
         account_id,
         by_account_id=principal.id if principal.kind == "session" else None,
         by=principal.actor,
+        origin=origin_of(request),
         role=body.role,
         status=body.status,
     )
     forget_credentials(request)
-    record(
-        session,
-        actor=principal.actor,
-        action="account_changed",
-        target=account.email,
-        detail=body.model_dump(exclude_none=True),
-        origin=origin_of(request),
-    )
     return AccountOut.model_validate(account.as_dict())
 
 
@@ -173,13 +153,6 @@ def create_key(
         expires_at=expires,
         by=principal.actor,
         by_role=principal.role,
-    )
-    record(
-        session,
-        actor=principal.actor,
-        action="api_key_created",
-        target=key.prefix,
-        detail={"name": key.name, "role": key.role, "scopes": key.scopes},
         origin=origin_of(request),
     )
     return ApiKeyCreated.model_validate({**key.as_dict(), "key": raw})
@@ -189,18 +162,14 @@ def create_key(
     "/admin/api-keys/{key_id}/revoke", response_model=ApiKeyOut, summary="Revoke an API key"
 )
 def revoke_key(request: Request, key_id: int, session: DbSession, principal: Admin) -> ApiKeyOut:
-    key = apikeys.get_api_key(session, key_id)
-    apikeys.ensure_may_manage(key, actor=principal.actor, role=principal.role)
-    apikeys.revoke_api_key(session, key, by=principal.actor)
-    forget_credentials(request)
-    record(
+    key = apikeys.revoke_api_key(
         session,
-        actor=principal.actor,
-        action="api_key_revoked",
-        target=key.prefix,
-        detail={"name": key.name},
+        apikeys.get_api_key(session, key_id),
+        by=principal.actor,
+        by_role=principal.role,
         origin=origin_of(request),
     )
+    forget_credentials(request)
     return ApiKeyOut.model_validate(key.as_dict())
 
 

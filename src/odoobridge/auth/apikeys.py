@@ -3,7 +3,8 @@
 A key reads ``obk_<prefix>_<secret>``. The store keeps the prefix (to find the row) and a SHA-256
 of the whole key: the secret part has 256 bits of randomness, so a fast hash is safe and keeps
 each request cheap (a slow password hash would cost tens of milliseconds per call). The key
-itself is shown once, when it is made. Keys are revoked, never deleted.
+itself is shown once, when it is made. Keys are revoked, never deleted. Making and revoking a
+key write its audit record here, whichever entry point asked.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from odoobridge.auth.audit import Origin, record
 from odoobridge.auth.models import ApiKey
 from odoobridge.auth.roles import Role, parse_scopes
 from odoobridge.errors import ConfigError, Conflict, Forbidden, NotFound, Unauthorized
@@ -50,10 +52,12 @@ def create_api_key(
     role: Role,
     by: str,
     by_role: Role,
+    origin: Origin,
     scopes: list[str] | None = None,
     expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key and its plain text (shown once). Nobody makes a key stronger than themselves."""
+    """A new key and its plain text (shown once, never recorded). Nobody makes a key stronger
+    than themselves. Audited as made by ``by`` from ``origin``."""
     cleaned = " ".join(name.split())
     if not cleaned:
         raise ConfigError("give the key a name that says what uses it")
@@ -74,6 +78,8 @@ def create_api_key(
     )
     session.add(key)
     session.flush()
+    detail = {"name": key.name, "role": key.role, "scopes": key.scopes}
+    record(session, actor=by, action="api_key_created", target=prefix, detail=detail, origin=origin)
     return key, raw
 
 
@@ -152,11 +158,23 @@ def find_api_key(session: Session, ref: str) -> ApiKey:
     return key
 
 
-def revoke_api_key(session: Session, key: ApiKey, *, by: str) -> ApiKey:
+def revoke_api_key(
+    session: Session, key: ApiKey, *, by: str, by_role: Role, origin: Origin
+) -> ApiKey:
+    """Revoke a key ``by`` may manage (:func:`ensure_may_manage`); audited."""
+    ensure_may_manage(key, actor=by, role=by_role)
     if key.revoked_at is not None:
         raise Conflict(f"the API key {key.prefix} is already revoked")
     key.revoked_at = utcnow()
     key.revoked_by = by
+    record(
+        session,
+        actor=by,
+        action="api_key_revoked",
+        target=key.prefix,
+        detail={"name": key.name},
+        origin=origin,
+    )
     return key
 
 

@@ -44,7 +44,7 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_page(
+def login_page(
     request: Request, *, next_url: str, email: str = "", error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     context = {
@@ -64,7 +64,7 @@ def login_form(
 ) -> Response:
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _login_page(request, next_url=safe_next(next))
+    return login_page(request, next_url=safe_next(next))
 
 
 @router.post("/login", dependencies=[Depends(public)])
@@ -104,7 +104,7 @@ def login(
                 detail={"reason": exc.message},
                 origin=origin,
             )
-        page = _login_page(
+        page = login_page(
             request, next_url=target, email=email, error=exc.message, status=exc.status
         )
         if isinstance(exc, TooManyRequests):
@@ -180,14 +180,12 @@ def create_account_form(
     role: Annotated[Role, Form()] = Role.VIEWER,
 ) -> Response:
     account = accounts.create_local_account(
-        session, email=email, name=name, password=password, role=role, by=principal.actor
-    )
-    record(
         session,
-        actor=principal.actor,
-        action="account_created",
-        target=account.email,
-        detail={"role": account.role},
+        email=email,
+        name=name,
+        password=password,
+        role=role,
+        by=principal.actor,
         origin=origin_of(request),
     )
     return _back(request, f"Made the account {account.email} ({account.role}).")
@@ -201,14 +199,8 @@ def approve_form(
     principal: SuperAdmin,
     role: Annotated[Role, Form()] = Role.VIEWER,
 ) -> Response:
-    account = accounts.approve_account(session, account_id, role=role, by=principal.actor)
-    record(
-        session,
-        actor=principal.actor,
-        action="account_approved",
-        target=account.email,
-        detail={"role": account.role},
-        origin=origin_of(request),
+    account = accounts.approve_account(
+        session, account_id, role=role, by=principal.actor, origin=origin_of(request)
     )
     return _back(request, f"Approved {account.email} as {account.role}.")
 
@@ -227,19 +219,11 @@ def change_form(
         account_id,
         by_account_id=principal.id,
         by=principal.actor,
+        origin=origin_of(request),
         role=role,
         status=status,
     )
     forget_credentials(request)
-    detail = {k: v for k, v in {"role": role, "status": status}.items() if v}
-    record(
-        session,
-        actor=principal.actor,
-        action="account_changed",
-        target=account.email,
-        detail=detail,
-        origin=origin_of(request),
-    )
     return _back(request, f"Changed {account.email}: {account.role}, {account.status}.")
 
 
@@ -262,13 +246,6 @@ def create_key_form(
         expires_at=expires,
         by=principal.actor,
         by_role=principal.role,
-    )
-    record(
-        session,
-        actor=principal.actor,
-        action="api_key_created",
-        target=key.prefix,
-        detail={"name": key.name, "role": key.role, "scopes": key.scopes},
         origin=origin_of(request),
     )
     return _admin(request, session, principal, new_key={"name": key.name, "key": raw})
@@ -278,16 +255,12 @@ def create_key_form(
 def revoke_key_form(
     request: Request, key_id: int, session: DbSession, principal: Admin
 ) -> Response:
-    key = apikeys.get_api_key(session, key_id)
-    apikeys.ensure_may_manage(key, actor=principal.actor, role=principal.role)
-    apikeys.revoke_api_key(session, key, by=principal.actor)
-    forget_credentials(request)
-    record(
+    key = apikeys.revoke_api_key(
         session,
-        actor=principal.actor,
-        action="api_key_revoked",
-        target=key.prefix,
-        detail={"name": key.name},
+        apikeys.get_api_key(session, key_id),
+        by=principal.actor,
+        by_role=principal.role,
         origin=origin_of(request),
     )
+    forget_credentials(request)
     return _back(request, f"Revoked the API key {key.prefix} ({key.name}).")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from odoobridge.auth import accounts, apikeys
-from odoobridge.auth.audit import Origin, record
+from odoobridge.auth.audit import Origin
 from odoobridge.auth.roles import Role
 from odoobridge.cli.render import print_json, table
 from odoobridge.cli.state import CliState
@@ -35,14 +35,12 @@ def create_command(
     by = triggered_by()
     with state.store().session() as session:
         account = accounts.create_local_account(
-            session, email=email, name=name, password=password, role=chosen, by=by
-        )
-        record(
             session,
-            actor=by,
-            action="account_created",
-            target=account.email,
-            detail={"role": account.role},
+            email=email,
+            name=name,
+            password=password,
+            role=chosen,
+            by=by,
             origin=Origin.cli(),
         )
     typer.echo(f"made {account.role} {account.email}: sign in at /login")
@@ -75,13 +73,6 @@ def apikey_create_command(
             expires_at=expires,
             by=by,
             by_role=Role.SUPER_ADMIN,
-        )
-        record(
-            session,
-            actor=by,
-            action="api_key_created",
-            target=key.prefix,
-            detail={"name": key.name, "role": key.role, "scopes": key.scopes},
             origin=Origin.cli(),
         )
         shown = key.as_dict()
@@ -133,14 +124,11 @@ def apikey_revoke_command(
     state: CliState = ctx.obj
     by = triggered_by()
     with state.store().session() as session:
-        found = apikeys.find_api_key(session, key)
-        apikeys.revoke_api_key(session, found, by=by)
-        record(
+        found = apikeys.revoke_api_key(
             session,
-            actor=by,
-            action="api_key_revoked",
-            target=found.prefix,
-            detail={"name": found.name},
+            apikeys.find_api_key(session, key),
+            by=by,
+            by_role=Role.SUPER_ADMIN,
             origin=Origin.cli(),
         )
         prefix = found.prefix

@@ -13,6 +13,7 @@ from odoobridge.access.findings import SEVERITIES
 from odoobridge.access.reports import findings_for, run_compare
 from odoobridge.access.sync import open_source, sync_odoo
 from odoobridge.auth.accounts import count_accounts, create_local_account
+from odoobridge.auth.audit import Origin
 from odoobridge.auth.roles import Role
 from odoobridge.cli.render import progress_bar
 from odoobridge.cli.serve import run_server
@@ -88,7 +89,7 @@ def demo_command(
             password = secrets.token_urlsafe(12)
             create_local_account(
                 session, email=DEMO_ADMIN, name="Demo Administrator", password=password,
-                role=Role.SUPER_ADMIN, by="demo",
+                role=Role.SUPER_ADMIN, by="demo", origin=Origin.cli(),
             )  # fmt: skip
             typer.echo(f"sign in as {DEMO_ADMIN} with the password {password} (shown once)")
     host = web_settings.host

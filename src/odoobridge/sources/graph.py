@@ -45,7 +45,9 @@ from odoobridge.sources.graph_auth import (
     GraphAuthError,
     GraphUnavailable,
     TokenProvider,
-    tls_context,
+    credentials_from_settings,
+    http_client,
+    missing_credentials,
     transport_failure,
 )
 from odoobridge.sources.graph_records import USER_SELECT, GraphError, GraphResponseError
@@ -94,18 +96,7 @@ class GraphConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> GraphConfig:
         """The live configuration, or a ConfigError naming every missing setting."""
-        missing = [
-            name
-            for name, value in (
-                ("AZURE_TENANT_ID", settings.azure_tenant_id),
-                ("AZURE_CLIENT_ID", settings.azure_client_id),
-            )
-            if not (value or "").strip()
-        ]
-        secret = settings.azure_client_secret
-        has_secret = secret is not None and bool(secret.get_secret_value().strip())
-        if not has_secret and settings.azure_client_cert_path is None:
-            missing.append("AZURE_CLIENT_SECRET (or ODOOBRIDGE_AZURE_CLIENT_CERT_PATH)")
+        missing = missing_credentials(settings)
         if missing:
             hint = (
                 "ALLOW_SYNC_MOCKS=0 forces live calls"
@@ -116,16 +107,8 @@ class GraphConfig:
                 f"{', '.join(missing)} not set: the Entra sync needs an app registration with "
                 f"the User.Read.All application permission ({hint})"
             )
-        passphrase = settings.azure_client_cert_passphrase
         return cls(
-            credentials=Credentials(
-                tenant_id=str(settings.azure_tenant_id).strip(),
-                client_id=str(settings.azure_client_id).strip(),
-                secret=secret.get_secret_value() if has_secret and secret is not None else None,
-                cert_path=settings.azure_client_cert_path,
-                cert_thumbprint=settings.azure_client_cert_thumbprint,
-                cert_passphrase=passphrase.get_secret_value() if passphrase else None,
-            ),
+            credentials=credentials_from_settings(settings),
             authority_host=settings.azure_authority_host,
             graph_base_url=settings.graph_base_url,
             scope=settings.azure_graph_scope,
@@ -184,7 +167,7 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, moment.timestamp() - time.time())
 
 
-def _graph_error(response: httpx.Response) -> tuple[str, str]:
+def graph_error_parts(response: httpx.Response) -> tuple[str, str]:
     """Graph's ``{"error": {"code": …, "message": …}}``, tolerant of anything else."""
     try:
         body = response.json()
@@ -215,11 +198,8 @@ class GraphClient:
     ) -> None:
         self.config = config
         self._owns_client = client is None
-        self._http = client or httpx.Client(
-            verify=tls_context(config.ca_bundle),
-            timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 15.0)),
-            headers={"User-Agent": "OdooBridge-directory-sync"},
-            follow_redirects=False,
+        self._http = client or http_client(
+            config.ca_bundle, config.timeout, "OdooBridge-directory-sync"
         )
         self.tokens = TokenProvider(
             config.credentials,
@@ -293,7 +273,7 @@ class GraphClient:
             status = response.status_code
             if status == 200:
                 return self._decode(response, url)
-            code, message = _graph_error(response)
+            code, message = graph_error_parts(response)
             if status in RETRY_STATUSES:
                 reason = f"Graph answered {status} {code or ''} on {_path(url)}".replace("  ", " ")
                 if attempt >= self.config.max_retries:

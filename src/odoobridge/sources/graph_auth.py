@@ -26,6 +26,7 @@ import httpx
 import msal  # type: ignore[import-untyped]
 
 from odoobridge.errors import ConfigError
+from odoobridge.settings import Settings
 from odoobridge.sources.graph_records import GraphError
 
 MICROSOFT_AUTHORITY_HOSTS = frozenset(
@@ -78,6 +79,49 @@ def transport_failure(exc: httpx.HTTPError, url: str) -> GraphUnavailable:
             "raise ODOOBRIDGE_AZURE_HTTP_TIMEOUT"
         )
     return GraphUnavailable(f"cannot reach {where}: {text}")
+
+
+def missing_credentials(settings: Settings) -> list[str]:
+    """The app registration settings that are not set (tenant, client, secret or certificate)."""
+    missing = [
+        name
+        for name, value in (
+            ("AZURE_TENANT_ID", settings.azure_tenant_id),
+            ("AZURE_CLIENT_ID", settings.azure_client_id),
+        )
+        if not (value or "").strip()
+    ]
+    secret = settings.azure_client_secret
+    has_secret = secret is not None and bool(secret.get_secret_value().strip())
+    if not has_secret and settings.azure_client_cert_path is None:
+        missing.append("AZURE_CLIENT_SECRET (or ODOOBRIDGE_AZURE_CLIENT_CERT_PATH)")
+    return missing
+
+
+def credentials_from_settings(settings: Settings) -> Credentials:
+    """The app registration's credentials (call :func:`missing_credentials` first)."""
+    secret = settings.azure_client_secret
+    plain = secret.get_secret_value().strip() if secret is not None else ""
+    passphrase = settings.azure_client_cert_passphrase
+    return Credentials(
+        tenant_id=str(settings.azure_tenant_id).strip(),
+        client_id=str(settings.azure_client_id).strip(),
+        secret=secret.get_secret_value() if plain and secret is not None else None,
+        cert_path=settings.azure_client_cert_path,
+        cert_thumbprint=settings.azure_client_cert_thumbprint,
+        cert_passphrase=passphrase.get_secret_value() if passphrase else None,
+    )
+
+
+def http_client(ca_bundle: Path | None, timeout: float, user_agent: str) -> httpx.Client:
+    """The one ``httpx.Client`` for the authority and Graph: TLS as :func:`tls_context` builds
+    it, the configured timeout, no redirects followed."""
+    return httpx.Client(
+        verify=tls_context(ca_bundle),
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+        headers={"User-Agent": user_agent},
+        follow_redirects=False,
+    )
 
 
 class MsalHttpClient:
@@ -166,6 +210,41 @@ class Credentials:
         return credential
 
 
+def confidential_client(
+    credentials: Credentials,
+    authority: str,
+    client: httpx.Client,
+    token_cache: Any,
+    *,
+    exclude_scopes: list[str] | None = None,
+) -> Any:
+    """MSAL's ``ConfidentialClientApplication`` for ``authority`` over ``client`` (the app-only
+    token provider and the web sign-in share it). MSAL reads the authority's OpenID
+    configuration here: failures become :class:`GraphAuthError` / :class:`GraphUnavailable`."""
+    host = (urlsplit(authority).hostname or "").lower()
+    try:
+        return msal.ConfidentialClientApplication(
+            credentials.client_id,
+            client_credential=credentials.msal_credential(),
+            authority=authority,
+            http_client=MsalHttpClient(client),
+            instance_discovery=None if host in MICROSOFT_AUTHORITY_HOSTS else False,
+            token_cache=token_cache,
+            exclude_scopes=exclude_scopes,
+        )
+    except httpx.HTTPError as exc:
+        raise transport_failure(exc, authority) from None
+    except ValueError as exc:
+        text = str(exc)
+        if "OIDC Discovery failed" in text or "Unable to get authority" in text:
+            raise GraphAuthError(
+                f"the identity platform at {authority} does not know tenant "
+                f"{credentials.tenant_id!r}: check AZURE_TENANT_ID (the directory id) "
+                "and ODOOBRIDGE_AZURE_AUTHORITY_HOST"
+            ) from None
+        raise ConfigError(f"the Azure client credential is not usable: {text}") from None
+
+
 class TokenProvider:
     """App-only access tokens for one scope, cached by MSAL."""
 
@@ -185,29 +264,10 @@ class TokenProvider:
         self.acquired = 0  # tokens fetched from the identity platform (not from the cache)
 
     def _application(self) -> Any:
-        if self._app is not None:
-            return self._app
-        host = (urlsplit(self.authority).hostname or "").lower()
-        try:
-            self._app = msal.ConfidentialClientApplication(
-                self.credentials.client_id,
-                client_credential=self.credentials.msal_credential(),
-                authority=self.authority,
-                http_client=MsalHttpClient(self._client),
-                instance_discovery=None if host in MICROSOFT_AUTHORITY_HOSTS else False,
-                token_cache=msal.TokenCache(),
+        if self._app is None:
+            self._app = confidential_client(
+                self.credentials, self.authority, self._client, msal.TokenCache()
             )
-        except httpx.HTTPError as exc:
-            raise transport_failure(exc, self.authority) from None
-        except ValueError as exc:
-            text = str(exc)
-            if "OIDC Discovery failed" in text or "Unable to get authority" in text:
-                raise GraphAuthError(
-                    f"the identity platform at {self.authority} does not know tenant "
-                    f"{self.credentials.tenant_id!r}: check AZURE_TENANT_ID (the directory id) "
-                    "and ODOOBRIDGE_AZURE_AUTHORITY_HOST"
-                ) from None
-            raise ConfigError(f"the Azure client credential is not usable: {text}") from None
         return self._app
 
     def token(self) -> str:

@@ -26,6 +26,7 @@ import odoobridge
 from odoobridge.access.runview import RunViews
 from odoobridge.access.stats import HeadlineStats, LatestRuns
 from odoobridge.auth.apikeys import KeyUseRecorder
+from odoobridge.auth.sso import EntraSignIn
 from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
 from odoobridge.gateway.api import close_client
 from odoobridge.gateway.ratelimit import GatewayLimits
@@ -161,6 +162,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             scheduler.shutdown(wait=False)
         await run_in_threadpool(wait_for_background_syncs, 30.0)
         close_client(app.state)
+        if app.state.sso is not None:
+            app.state.sso.close()
 
 
 def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> FastAPI:
@@ -188,6 +191,7 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
     app.state.run_views = RunViews()
     app.state.key_use = KeyUseRecorder(store)
     app.state.auth_cache = AuthCache()
+    app.state.sso = EntraSignIn.from_settings(settings)  # None unless ODOOBRIDGE_SSO_ENABLED=1
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -215,6 +219,7 @@ def mount_domains(app: FastAPI) -> None:
     from odoobridge.access import pages as access_pages
     from odoobridge.auth import api as auth_api
     from odoobridge.auth import pages as auth_pages
+    from odoobridge.auth import sso_pages
     from odoobridge.bi import api as bi_api
     from odoobridge.bi import pages as bi_pages
     from odoobridge.directory import api as directory_api
@@ -224,6 +229,7 @@ def mount_domains(app: FastAPI) -> None:
 
     app.include_router(dashboard.router)
     app.include_router(auth_pages.router)
+    app.include_router(sso_pages.router)
     app.include_router(auth_api.router)
     app.include_router(sync_api.router)
     app.include_router(access_api.router)

@@ -17,7 +17,7 @@ from odoobridge.bi.models import AccessLevel
 from odoobridge.settings import Environment, Settings
 from odoobridge.store.engine import Store
 from tests import pg
-from tests.auth.conftest import _quick_password_hashes  # noqa: F401 (autouse fixture)
+from tests.auth.quick_hashes import _quick_password_hashes  # noqa: F401 (autouse fixture)
 from tests.bi.conftest import RoleNames, add_company_b, admin
 from tests.fakes.superset import FakeSuperset
 from tests.web.conftest import (  # noqa: F401 (the web tests' fixtures)
