@@ -46,6 +46,7 @@ from tests import pg  # noqa: E402
 from tests.fakes.odoo_rpc import OdooRpcStub  # noqa: E402
 
 from odoobridge.auth.apikeys import create_api_key  # noqa: E402
+from odoobridge.auth.audit import Origin  # noqa: E402
 from odoobridge.auth.roles import Role  # noqa: E402
 from odoobridge.gateway import schemas as gs  # noqa: E402
 from odoobridge.gateway import search  # noqa: E402
@@ -267,7 +268,7 @@ def main() -> None:
         with store.session() as session:
             _key, raw_key = create_api_key(
                 session, name="bench", role=Role.VIEWER, scopes=["gateway:read"], by="bench",
-                by_role=Role.SUPER_ADMIN,
+                by_role=Role.SUPER_ADMIN, origin=Origin(),
             )  # fmt: skip
         store.dispose()
         port = pg.free_port()

@@ -130,6 +130,7 @@ def shared_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedG
     """Odoo 18 over XML-RPC, a PostgreSQL store and a reader key; reads are not rate-limited
     here (the limit tests have their own app)."""
     from odoobridge.auth.apikeys import create_api_key
+    from odoobridge.auth.audit import Origin
     from odoobridge.store.engine import Store
     from odoobridge.web.app import create_app
     from tests import pg
@@ -154,7 +155,7 @@ def shared_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedG
     with store.session() as session:
         _key, raw = create_api_key(
             session, name="reader", role=Role.VIEWER, scopes=READ, by="test",
-            by_role=Role.SUPER_ADMIN,
+            by_role=Role.SUPER_ADMIN, origin=Origin(),
         )  # fmt: skip
     try:
         with live_server(create_app(settings, store)) as base, client(base) as http:
