@@ -393,6 +393,10 @@ def _activity_values(env: Env, values: dict[str, Any]) -> dict[str, Any]:
     if res_model and "res_model_id" not in values:
         found = env.sql("SELECT id FROM ir_model WHERE model = %s", (res_model,))
         values["res_model_id"] = found[0][0] if found else None
+    elif not res_model and values.get("res_model_id"):
+        # res_model is a stored field related to res_model_id.model: Odoo fills it in.
+        found = env.sql("SELECT model FROM ir_model WHERE id = %s", (values["res_model_id"],))
+        res_model = values["res_model"] = found[0][0] if found else None
     if res_model and values.get("res_id") and res_model in env.catalog and "res_name" not in values:
         names = display_names(env, res_model, {int(values["res_id"])})
         values["res_name"] = names.get(int(values["res_id"]))

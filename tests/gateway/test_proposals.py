@@ -183,8 +183,10 @@ def test_activity(proposer: Caller, executor: Caller, odoo_rpc_stub: RunningStub
     assert values["res_model_id"] == lead_model["id"] and "res_model" not in values
     done = execute(executor, proposal["proposal_id"])
     activity = read(odoo_rpc_stub, "mail.activity", done["results"][0]["record_id"],
-                    ["res_model_id", "res_id", "activity_type_id", "date_deadline", "note"])  # fmt: skip
+                    ["res_model_id", "res_model", "res_name", "res_id", "activity_type_id",
+                     "date_deadline", "note"])  # fmt: skip
     assert activity["res_model_id"][0] == lead_model["id"] and activity["res_id"] == 19
+    assert (activity["res_model"], activity["res_name"]) == ("crm.lead", "Customizable Desk")
     assert activity["activity_type_id"] == [2, "Call"]
     assert activity["date_deadline"] == "2026-01-10"
     assert activity["note"] == f"{TAG} Discuss project scope and timeline"
