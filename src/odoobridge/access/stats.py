@@ -32,26 +32,35 @@ def latest_success_ids(session: Session) -> dict[str, int]:
 
 class LatestRuns:
     """The latest successful Odoo run per environment, looked up at most once a second (a new
-    run shows within a second; a sync finishing in this process shows at once)."""
+    run shows within a second; a sync finishing in this process shows at once). One request
+    looks it up; requests arriving meanwhile keep the previous answer instead of all querying."""
 
     def __init__(self, recheck_seconds: float = 1.0) -> None:
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
+        self._refresh = threading.Lock()
         self._latest: tuple[float, dict[str, SyncRun]] | None = None
 
     def all(self, session: Session) -> dict[str, SyncRun]:
         with self._lock:
             latest = self._latest
-        if latest is None or time.monotonic() - latest[0] > self.recheck_seconds:
+        if latest is not None and time.monotonic() - latest[0] <= self.recheck_seconds:
+            return latest[1]
+        # Due: one request looks it up; the others answer from the previous lookup (if any).
+        if not self._refresh.acquire(blocking=latest is None):
+            assert latest is not None
+            return latest[1]
+        try:
             ids = latest_success_ids(session)
             runs = {env: session.get(SyncRun, run_id) for env, run_id in ids.items()}
             found = {env: run for env, run in runs.items() if run is not None}
             for run in found.values():
                 session.expunge(run)
-            latest = (time.monotonic(), found)
             with self._lock:
-                self._latest = latest
-        return latest[1]
+                self._latest = (time.monotonic(), found)
+            return found
+        finally:
+            self._refresh.release()
 
     def get(self, session: Session, environment: Environment) -> SyncRun | None:
         return self.all(session).get(environment.value)

@@ -145,20 +145,23 @@ def _session_principal(request: Request, session: Session, settings: Settings) -
         data.clear()
         return None
     cache: AuthCache = request.app.state.auth_cache
-    cached = cache.get(("session", account_id, version))
+    cache_key = ("session", account_id, version)
+    cached = cache.get(cache_key)
     if cached is not None:
         return cached
     account = session.get(Account, account_id)
     if account is None or account.session_version != version:
+        cache.discard(cache_key)
         data.clear()
         return None
     try:
         ensure_may_sign_in(account)
     except Forbidden:
+        cache.discard(cache_key)
         data.clear()
         return None
     principal = Principal("session", account.id, account.email, account.name, Role(account.role))
-    cache.put(("session", account_id, version), principal)
+    cache.put(cache_key, principal)
     return principal
 
 
@@ -167,7 +170,11 @@ def _key_principal(request: Request, session: Session, raw_key: str) -> Principa
     digest = key_digest(raw_key.strip())
     principal = cache.get(("key", digest))
     if principal is None:
-        key = authenticate_key(session, raw_key)
+        try:
+            key = authenticate_key(session, raw_key)
+        except Unauthorized:
+            cache.discard(("key", digest))
+            raise
         principal = Principal(
             "api_key",
             key.id,
