@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from odoobridge.auth.roles import Role
 from odoobridge.errors import AppError
@@ -42,10 +43,15 @@ def _limited(bucket: Bucket, scope: str, role: Role) -> Callable[..., Awaitable[
 
     # The guard is a default value, not an annotation: annotations are strings here, and a
     # string cannot name this function's local ``guard``.
-    # Async: a count in memory (or one Redis round trip) costs less than a trip to a worker thread.
+    # Async: a count in memory costs less than a trip to a worker thread; a count in Redis is a
+    # network round trip, which must not block the event loop, so it goes to a worker thread.
     async def limited(request: Request, principal: Principal = Depends(guard)) -> Principal:  # noqa: B008
         limits: GatewayLimits = request.app.state.gateway_limits
-        limits.hit(bucket, principal.actor)  # apikey:<its unique prefix>, or a person's email
+        caller = principal.actor  # apikey:<its unique prefix>, or a person's email
+        if limits.blocking:
+            await run_in_threadpool(limits.hit, bucket, caller)
+        else:
+            limits.hit(bucket, caller)
         return principal
 
     limited.__name__ = f"gateway_{bucket}_limit"

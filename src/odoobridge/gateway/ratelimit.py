@@ -31,6 +31,8 @@ class GatewayLimits:
             "execute": parse(settings.gateway_execute_limit),
         }
         self.limiter = MovingWindowRateLimiter(limits_storage(settings))
+        # Counting in Redis is a network round trip; in memory it is not.
+        self.blocking = settings.redis_url is not None
 
     def hit(self, bucket: Bucket, caller: str) -> None:
         """Count one call of ``caller`` (e.g. ``apikey:obk_…``), or refuse it with 429."""
