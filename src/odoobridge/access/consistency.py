@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from odoobridge.access.effective import STORES_CLOSURE_UP_TO, AccessIndex, GrantPath
+from odoobridge.access.effective import AccessIndex, GrantPath
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,9 @@ class MissingMembership:
         return asdict(self)
 
 
-def stores_closure(index: AccessIndex) -> bool:
-    major = index.snap.odoo_major
-    return major is not None and major <= STORES_CLOSURE_UP_TO
-
-
 def missing_memberships(index: AccessIndex) -> list[MissingMembership]:
     """Active users' implied memberships that Odoo 16–18 should have stored and did not."""
-    if not stores_closure(index):
+    if index.stored_memberships != "closure":
         return []
     snap = index.snap
     found = []

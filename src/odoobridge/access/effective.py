@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -144,11 +145,13 @@ class AccessIndex:
         return tuple(reversed(path))
 
     @property
-    def stores_direct_only(self) -> bool:
-        """Whether Odoo stored only the memberships an admin assigned (19 and later); 16–18
-        also store every implied membership."""
+    def stored_memberships(self) -> Literal["closure", "assigned"] | None:
+        """What Odoo's ``res_groups_users_rel`` holds: the closure over implications (16–18),
+        only what an admin assigned (19 and later), or None when the version is unknown."""
         major = self.snap.odoo_major
-        return major is not None and major > STORES_CLOSURE_UP_TO
+        if major is None:
+            return None
+        return "closure" if major <= STORES_CLOSURE_UP_TO else "assigned"
 
     def own_groups(self, user_id: int) -> list[int]:
         """What an admin assigned: on Odoo 19 every stored membership; on 16–18, which also
@@ -156,7 +159,7 @@ class AccessIndex:
         own = self._own.get(user_id)
         if own is None:
             stored = self.snap.memberships.get(user_id, set())
-            if self.stores_direct_only:
+            if self.stored_memberships == "assigned":
                 own = sorted(stored)
             else:
                 empty: frozenset[int] = frozenset()
@@ -171,7 +174,7 @@ class AccessIndex:
         stored = self.snap.memberships.get(user_id, set())
         empty: frozenset[int] = frozenset()
         reaching = (self.implied_by.get(group_id, empty) | {group_id}) & stored
-        if self.stores_direct_only:  # every stored membership was assigned: start from any
+        if self.stored_memberships == "assigned":  # each one was assigned: start from any
             starts = sorted(reaching)
         else:
             starts = [g for g in reaching if self.implied_by.get(g, empty).isdisjoint(stored)]
