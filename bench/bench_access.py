@@ -22,14 +22,16 @@ sys.path.insert(0, str(ROOT))
 
 from tests import pg  # noqa: E402
 
-from odoobridge.access.answers import who_can  # noqa: E402
-from odoobridge.access.effective import PERMS, build_index, rights_of  # noqa: E402
-from odoobridge.access.findings import Context, FindingsConfig, compute_findings  # noqa: E402
-from odoobridge.access.history import diff_runs  # noqa: E402
-from odoobridge.access.snapshot import load_snapshot  # noqa: E402
+from odoobridge.access.analysis.answers import who_can  # noqa: E402
+from odoobridge.access.analysis.effective import PERMS, build_index, rights_of  # noqa: E402
+from odoobridge.access.analysis.history import diff_runs  # noqa: E402
+from odoobridge.access.analysis.snapshot import load_snapshot  # noqa: E402
+from odoobridge.access.findings.base import Context, FindingsConfig  # noqa: E402
+from odoobridge.access.findings.engine import compute_findings  # noqa: E402
 from odoobridge.access.sync import sync_odoo  # noqa: E402
 from odoobridge.demo.scale import inflate  # noqa: E402
-from odoobridge.settings import Environment, Settings  # noqa: E402
+from odoobridge.environment import Environment  # noqa: E402
+from odoobridge.settings import Settings  # noqa: E402
 from odoobridge.store.engine import Store  # noqa: E402
 
 REPEATS = 3

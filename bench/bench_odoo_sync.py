@@ -33,7 +33,8 @@ REPEATS = 3
 _SYNC = """
 import json, resource, sys, time
 from odoobridge.access.sync import sync_odoo
-from odoobridge.settings import Environment, Settings
+from odoobridge.environment import Environment
+from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 settings = Settings(_env_file=None, DATABASE_URL=sys.argv[1], ODOO_PREPROD_DSN=sys.argv[2])
 store = Store(settings.store_url)

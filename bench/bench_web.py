@@ -40,7 +40,8 @@ from odoobridge.auth.apikeys import create_api_key  # noqa: E402
 from odoobridge.auth.audit import Origin  # noqa: E402
 from odoobridge.auth.roles import Role  # noqa: E402
 from odoobridge.demo.scale import ScaleSizes, inflate  # noqa: E402
-from odoobridge.settings import Environment, Settings  # noqa: E402
+from odoobridge.environment import Environment  # noqa: E402
+from odoobridge.settings import Settings  # noqa: E402
 from odoobridge.store.engine import Store  # noqa: E402
 
 CONNECTIONS = 50

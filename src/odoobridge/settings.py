@@ -9,7 +9,6 @@ setting is shown (``odoobridge config show``, logs, errors).
 from __future__ import annotations
 
 import os
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -17,30 +16,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from odoobridge.environment import Environment
 from odoobridge.redact import redact_url, url_password
-
-
-class Environment(StrEnum):
-    """An Odoo environment. Both live side by side in the store, tagged with this value."""
-
-    PREPROD = "PREPROD"
-    PROD = "PROD"
-
-    @property
-    def label(self) -> str:
-        return "Odoo (Pre-Production)" if self is Environment.PREPROD else "Odoo (Production)"
-
-    @classmethod
-    def parse(cls, value: str) -> Environment:
-        """Accept preprod/prod in any case (and production/pre-production)."""
-        from odoobridge.errors import ConfigError
-
-        normalised = value.strip().upper().replace("-", "").replace("_", "")
-        aliases = {"PREPROD": cls.PREPROD, "PREPRODUCTION": cls.PREPROD, "PROD": cls.PROD}
-        aliases["PRODUCTION"] = cls.PROD
-        if normalised not in aliases:
-            raise ConfigError(f"unknown environment {value!r}: use preprod or prod")
-        return aliases[normalised]
 
 
 def default_data_dir() -> Path:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from odoobridge.access.effective import AccessIndex, index_for
+from odoobridge.access.analysis.effective import AccessIndex, index_for
 from odoobridge.access.sync import sync_odoo
-from odoobridge.settings import Environment, Settings
+from odoobridge.environment import Environment
+from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from tests import pg
 

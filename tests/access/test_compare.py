@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from odoobridge.access.compare import match_accounts
-from odoobridge.access.reports import findings_for, latest_comparison, run_compare
+from odoobridge.access.comparisons import latest_comparison, run_compare
+from odoobridge.access.findings.reports import findings_for
 from odoobridge.directory.state import entra_users
 from odoobridge.directory.sync import sync_azure
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError, NotFound
-from odoobridge.settings import Environment
 from tests.access.conftest import Synced
 
 PREPROD = Environment.PREPROD

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from odoobridge.access.answers import group_grants, user_access, who_can
-from odoobridge.access.consistency import missing_memberships
-from odoobridge.access.effective import PERMS, rights_of, rules_for
-from odoobridge.access.levels import application_levels
+from odoobridge.access.analysis.answers import group_grants, user_access, who_can
+from odoobridge.access.analysis.consistency import missing_memberships
+from odoobridge.access.analysis.effective import PERMS, rights_of, rules_for
+from odoobridge.access.analysis.levels import application_levels
 from odoobridge.errors import ConfigError, NotFound
 from tests.access.conftest import Synced
 

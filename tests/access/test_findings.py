@@ -9,24 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from odoobridge.access.drift import env_drift
-from odoobridge.access.findings import (
-    Context,
-    Finding,
-    FindingsConfig,
+from odoobridge.access.findings.base import Context, Finding, FindingsConfig, at_least
+from odoobridge.access.findings.detectors import (
     admin_access,
-    at_least,
-    compute_findings,
     dormant_users,
     empty_groups,
     global_acls,
     inconsistent_memberships,
     sensitive_write,
 )
-from odoobridge.access.peers import peer_outliers, wilson_lower_bound
-from odoobridge.access.sod import DEFAULT_RULES, load_rules, sod_conflicts, unresolved
+from odoobridge.access.findings.drift import env_drift
+from odoobridge.access.findings.engine import compute_findings
+from odoobridge.access.findings.peers import peer_outliers, wilson_lower_bound
+from odoobridge.access.findings.sod import DEFAULT_RULES, load_rules, sod_conflicts, unresolved
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Environment, Settings
+from odoobridge.settings import Settings
 from tests.access.conftest import Synced
 
 CONFIG = FindingsConfig.from_settings(Settings(_env_file=None))

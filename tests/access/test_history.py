@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from odoobridge.access.exports import ExportFormat, render
-from odoobridge.access.history import diff_runs, group_timeline, user_timeline
+from odoobridge.access.analysis.history import diff_runs, group_timeline, user_timeline
+from odoobridge.environment import Environment
 from odoobridge.errors import NotFound
-from odoobridge.settings import Environment
+from odoobridge.exports import ExportFormat, render
 from tests.access.conftest import Synced
 
 PREPROD = Environment.PREPROD

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from odoobridge.access.state import fact_rows, read_state
+from odoobridge.access.analysis.state import fact_rows, read_state
 from odoobridge.access.sync import SYNC_TYPE, sync_odoo
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Environment, Settings
+from odoobridge.settings import Settings
 from odoobridge.sources.odoo_db import OdooDbQueryError, OdooDbReader, OdooDbTarget
 from odoobridge.sources.odoo_records import ENTITIES, ENTITY_BY_NAME
 from odoobridge.store.engine import Store

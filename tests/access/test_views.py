@@ -8,12 +8,12 @@ from collections.abc import Callable
 
 import pytest
 
-from odoobridge.access.answers import group_grants, user_access
-from odoobridge.access.groups import applications, group_detail, list_groups
-from odoobridge.access.levels import application_levels
-from odoobridge.access.runview import RunView, build_view
-from odoobridge.access.tables import groups_table, memberships_table, users_table
-from odoobridge.access.users import UserFilter, filter_users, user_detail
+from odoobridge.access.analysis.answers import group_grants, user_access
+from odoobridge.access.analysis.levels import application_levels
+from odoobridge.access.views.groups import applications, group_detail, list_groups
+from odoobridge.access.views.runview import RunView, build_view
+from odoobridge.access.views.tables import groups_table, memberships_table, users_table
+from odoobridge.access.views.users import UserFilter, filter_users, user_detail
 from odoobridge.errors import NotFound
 from tests.access.conftest import Synced
 

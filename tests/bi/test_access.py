@@ -19,8 +19,9 @@ from odoobridge.bi.access import (
 )
 from odoobridge.bi.models import AccessChange, AccessLevel, GuestTokenAudit
 from odoobridge.bi.tokens import BiAccessDenied, issue_guest_token, superset_client
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError, NotFound
-from odoobridge.settings import Environment, Settings
+from odoobridge.settings import Settings
 from odoobridge.sources.superset import SupersetRequestError
 from odoobridge.store.engine import Store
 from tests import pg

@@ -12,8 +12,9 @@ import pytest
 from odoobridge.access.sync import open_source, sync_odoo
 from odoobridge.demo import ODOO_PREPROD
 from odoobridge.demo.export import snapshot_document
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Environment, Settings
+from odoobridge.settings import Settings
 from odoobridge.sources.odoo_db import OdooDbReader, OdooDbTarget
 from odoobridge.sources.odoo_mock import OdooMockReader, load_mock
 from odoobridge.store.engine import Store

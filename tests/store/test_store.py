@@ -10,10 +10,11 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, text, update
 
-from odoobridge.access.state import fact_rows, read_state
+from odoobridge.access.analysis.state import fact_rows, read_state
 from odoobridge.access.sync import sync_odoo
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Environment, Settings
+from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
 from odoobridge.store.engine import Store, make_engine
 from odoobridge.store.migrate import alembic_config, current_revisions, head_revisions, is_current

@@ -14,7 +14,8 @@ import pytest
 
 from odoobridge.access.sync import sync_odoo
 from odoobridge.auth.roles import Role
-from odoobridge.settings import Environment, Settings
+from odoobridge.environment import Environment
+from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from tests import pg
 from tests.web.conftest import SECRET_KEY, SignedIn

@@ -14,7 +14,8 @@ from odoobridge.auth.roles import Role
 from odoobridge.demo import ENTRA_USERS, ODOO_PREPROD
 from odoobridge.directory.reading import MockSource
 from odoobridge.directory.sync import sync_azure
-from odoobridge.settings import Environment, Settings
+from odoobridge.environment import Environment
+from odoobridge.settings import Settings
 from odoobridge.sources.odoo_mock import OdooMockReader
 from odoobridge.store.engine import Store
 from tests.web.conftest import SignedIn

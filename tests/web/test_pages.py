@@ -15,7 +15,8 @@ from sqlalchemy import update
 
 from odoobridge.access.sync import sync_odoo
 from odoobridge.auth.roles import Role
-from odoobridge.settings import Environment, Settings
+from odoobridge.environment import Environment
+from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
 from odoobridge.store.engine import Store
 from odoobridge.sync.models import SyncRun

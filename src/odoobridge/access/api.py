@@ -1,17 +1,20 @@
-"""JSON API of Odoo's security model: trigger an Odoo sync, the headline figures, and exports of
-groups, users and memberships (CSV, XLSX or JSON)."""
+"""JSON API of Odoo's security sync and of Merge & Compare: trigger a sync (admins); run, read and
+export a comparison (auditors). Every run and export goes to the audit log."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from odoobridge.access.state import resolve_run
+from odoobridge.access.compare import CATEGORIES
+from odoobridge.access.comparisons import latest_comparison, run_compare
+from odoobridge.access.models import ComparisonResult
 from odoobridge.access.sync import SYNC_TYPE, open_source, sync_odoo
-from odoobridge.access.tables import EXPORTS
 from odoobridge.auth.audit import record
-from odoobridge.settings import Environment
+from odoobridge.environment import Environment
 from odoobridge.sync.background import start_in_background
 from odoobridge.sync.runs import ProgressListener
 from odoobridge.sync.schemas import OdooSyncRequest, SyncStarted
@@ -20,7 +23,6 @@ from odoobridge.web.deps import (
     Auditor,
     DbSession,
     Principal,
-    Viewer,
     get_settings,
     get_store,
     origin_of,
@@ -86,48 +88,81 @@ def sync_odoo_db(request: Request, body: OdooSyncRequest, principal: Admin) -> S
     )
 
 
-@router.get("/stats", summary="Headline figures of each environment's latest Odoo sync")
-def stats(request: Request, session: DbSession, _p: Viewer) -> dict[str, Any]:
-    result: dict[str, Any] = request.app.state.headline_stats.get(session)
+COLUMNS = ["category", "severity", "login", "odoo_user_id", "entra_name", "azure_id", "detail"]
+
+
+class CompareRequest(BaseModel):
+    environment: EnvironmentName | None = None
+    odoo_run_id: int | None = Field(default=None, ge=1)
+    azure_run_id: int | None = Field(default=None, ge=1)
+
+
+def compare_now(
+    request: Request, session: Session, principal: Principal, body: CompareRequest
+) -> ComparisonResult:
+    environment = body.environment or get_settings(request).odoo_environment
+    result = run_compare(
+        session,
+        get_settings(request),
+        environment,
+        actor=principal.actor,
+        odoo_run_id=body.odoo_run_id,
+        azure_run_id=body.azure_run_id,
+    )
+    record(
+        session,
+        actor=principal.actor,
+        action="compare",
+        target=environment.value,
+        detail={"comparison_id": result.id, "odoo_run_id": result.odoo_run_id,
+                "azure_run_id": result.azure_run_id, "summary": result.summary},
+        origin=origin_of(request),
+    )  # fmt: skip
     return result
 
 
-def _export(entity: str) -> Any:
-    def export(
-        request: Request,
-        session: DbSession,
-        principal: Auditor,
-        format: ExportFormat = ExportFormat.CSV,
-        environment: EnvironmentName | None = None,
-        run_id: Annotated[int | None, Query(ge=1, description="Default: the latest sync")] = None,
-    ) -> Response:
-        env = environment or get_settings(request).odoo_environment
-        run = resolve_run(session, env, run_id)
-        columns, rows = EXPORTS[entity](request.app.state.run_views.get(session, env, run.id))
-        record(
-            session,
-            actor=principal.actor,
-            action="export",
-            target=entity,
-            detail={
-                "format": format.value,
-                "environment": env.value,
-                "run_id": run.id,
-                "rows": len(rows),
-            },
-            origin=origin_of(request),
-        )
-        name = f"odoo-{entity}-{env.value.lower()}-run{run.id}"
-        return export_response(name, format, columns, rows)
-
-    export.__name__ = f"export_{entity}"
-    return export
+@router.post("/sync/compare", summary="Merge & Compare Entra users with Odoo users (kept)")
+def post_compare(
+    request: Request, session: DbSession, principal: Auditor, body: CompareRequest | None = None
+) -> dict[str, Any]:
+    return compare_now(request, session, principal, body or CompareRequest()).as_dict()
 
 
-for _entity in EXPORTS:
-    router.add_api_route(
-        f"/export/{_entity}",
-        _export(_entity),
-        methods=["GET"],
-        summary=f"Odoo {_entity} as CSV, XLSX or JSON",
+@router.get("/sync/compare/latest", summary="The latest Merge & Compare")
+def get_latest(
+    session: DbSession,
+    _p: Auditor,
+    environment: EnvironmentName | None = None,
+    category: Annotated[str | None, Query(pattern="^(" + "|".join(CATEGORIES) + ")$")] = None,
+) -> dict[str, Any]:
+    result = latest_comparison(session, environment).as_dict()
+    if category is not None:
+        result["items"] = [i for i in result["items"] if i["category"] == category]
+    return result
+
+
+@router.get("/export/compare", summary="The latest Merge & Compare (CSV, XLSX, JSON)")
+def export_compare(
+    request: Request,
+    session: DbSession,
+    principal: Auditor,
+    format: ExportFormat = ExportFormat.CSV,
+    environment: EnvironmentName | None = None,
+    category: Annotated[str | None, Query(pattern="^(" + "|".join(CATEGORIES) + ")$")] = None,
+) -> Response:
+    result = latest_comparison(session, environment)
+    rows = [
+        [item[c] for c in COLUMNS]
+        for item in result.items
+        if category is None or item["category"] == category
+    ]
+    record(
+        session,
+        actor=principal.actor,
+        action="export",
+        target="compare",
+        detail={"format": format.value, "comparison_id": result.id, "rows": len(rows)},
+        origin=origin_of(request),
     )
+    name = f"merge-compare-{result.environment.lower()}-{result.id}"
+    return export_response(name, format, COLUMNS, rows)

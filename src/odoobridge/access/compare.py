@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from odoobridge.access.effective import AccessIndex, GrantPath
+from odoobridge.access.analysis.effective import AccessIndex, GrantPath
 from odoobridge.directory.state import EntraUser, match_keys
 from odoobridge.errors import ConfigError
 from odoobridge.sources.odoo_records import UserRecord

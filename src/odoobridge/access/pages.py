@@ -1,207 +1,165 @@
-"""Pages of Odoo's security model: Users (search, filters, server-side paging and sorting) and a
-user in detail, Groups and a group in detail. Every page reads one successful run (the latest,
-or ``?run=``) of one environment (``?env=``)."""
+"""Pages of the security sync: the Data & Integrations page — the Odoo Postgres Sync card per
+environment (status, live progress, sync button, runs with their stats and errors), the setup
+checklist (``check odoo`` run on demand) and the read-only SQL to hand a DBA — and the Analysis
+page's Merge & Compare button."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
-from markupsafe import Markup
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
-from odoobridge.access.answers import user_access
-from odoobridge.access.effective import PERMS
-from odoobridge.access.groups import applications, group_detail, list_groups
-from odoobridge.access.history import user_timeline
-from odoobridge.access.runview import RunView
-from odoobridge.access.state import resolve_run
-from odoobridge.access.users import SORTS, UserFilter, filter_users, user_detail
-from odoobridge.errors import NotFound
-from odoobridge.settings import Environment
-from odoobridge.store.base import utcnow
-from odoobridge.web.deps import DbSession, Principal, Viewer, get_settings
-from odoobridge.web.render import render, render_fragment
+from odoobridge.access.api import CompareRequest, compare_now, trigger_odoo_sync
+from odoobridge.access.sync import SYNC_TYPE, odoo_target
+from odoobridge.auth.audit import record
+from odoobridge.directory.api import trigger_azure_sync
+from odoobridge.environment import Environment
+from odoobridge.errors import AppError, RunAlreadyRunning
+from odoobridge.settings import Settings
+from odoobridge.sources.odoo_db import diagnose
+from odoobridge.sources.odoo_grants import setup_sql
+from odoobridge.sources.odoo_schema import Catalog, JsonbAdapter, LegacyAdapter, PrivilegeAdapter
+from odoobridge.sync.runs import latest_success, list_runs
+from odoobridge.sync.status import SOURCES, source_status
+from odoobridge.web.deps import (
+    Admin,
+    Auditor,
+    DbSession,
+    Principal,
+    Viewer,
+    get_settings,
+    origin_of,
+)
+from odoobridge.web.render import render
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 50
+READER_ROLE = "odoo_security_reader"
 
 
-def _environment(request: Request, env: str | None) -> Environment:
-    return Environment.parse(env) if env else get_settings(request).odoo_environment
-
-
-def _view(
-    request: Request, session: Session, env: Environment, run_id: int | None
-) -> tuple[RunView | None, dict[str, Any]]:
-    """The run's view, or None with the reason when there is no successful sync yet."""
-    context: dict[str, Any] = {"env": env, "environments": list(Environment)}
-    if run_id is not None:
-        run = resolve_run(session, env, run_id)
-    else:
-        latest = request.app.state.latest_runs.get(session, env)
-        if latest is None:
-            context["no_data"] = (
-                f"no successful Odoo sync for {env.label} yet: run one on Data & Integrations"
-            )
-            return None, context
-        run = latest
-    stale_after = get_settings(request).stale_hours * 3600
-    age = (utcnow() - run.completed_at).total_seconds() if run.completed_at else 0
-    context.update({"run": run, "stale": age > stale_after})
-    return request.app.state.run_views.get(session, env, run.id), context
+def reader_sql(session: Session, settings: Settings, environment: Environment) -> str:
+    """The SQL that creates the read-only login, for the Odoo version last seen there."""
+    run = latest_success(session, SYNC_TYPE, environment.value)
+    major = int((run.stats.get("odoo") or {}).get("major") or 18) if run else 18
+    adapter_type = (
+        PrivilegeAdapter if major >= 19 else JsonbAdapter if major >= 16 else LegacyAdapter
+    )
+    adapter = adapter_type(Catalog(), settings.odoo_lang)
+    database = "odoo"
+    dsn = settings.odoo_dsn(environment)
+    if dsn is not None:
+        with contextlib.suppress(ArgumentError):
+            database = make_url(dsn.get_secret_value()).database or database
+    return setup_sql(READER_ROLE, database, adapter.needs(), generations=adapter.generations)
 
 
 def _page(
-    request: Request, principal: Principal, template: str, context: dict[str, Any]
+    request: Request,
+    session: Session,
+    principal: Principal,
+    environment: Environment,
+    *,
+    check: dict[str, Any] | None = None,
+    check_error: str | None = None,
+    offset: int = 0,
 ) -> HTMLResponse:
-    return render(request, template, context, principal=principal)
+    settings = get_settings(request)
+    source = next(s for s in SOURCES if s.environment == environment.value)
+    total, runs = list_runs(
+        session, sync_type=SYNC_TYPE, environment=environment.value, limit=20, offset=offset
+    )
+    _entra_total, entra_runs = list_runs(session, sync_type="azure_users", limit=10)
+    context = {
+        "env": environment,
+        "environments": list(Environment),
+        "status": source_status(session, settings, source),
+        "sources": [source_status(session, settings, s) for s in SOURCES],
+        "runs": runs,
+        "entra": source_status(session, settings, SOURCES[-1]),
+        "entra_runs": entra_runs,
+        "total": total,
+        "offset": offset,
+        "page_size": 20,
+        "check": check,
+        "check_error": check_error,
+        "sql": reader_sql(session, settings, environment),
+        "notice": request.session.pop("notice", None),
+    }
+    return render(request, "access/integrations.html", context, principal=principal)
 
 
-@router.get("/users")
-def users_page(
+@router.get("/integrations")
+def integrations_page(
     request: Request,
     session: DbSession,
     principal: Viewer,
     env: str | None = None,
-    run: Annotated[int | None, Query(ge=1)] = None,
-    q: Annotated[str, Query(max_length=200)] = "",
-    active: Annotated[str, Query(pattern="^(active|archived|all)$")] = "active",
-    kind: Annotated[str, Query(pattern="^(internal|portal|all)$")] = "all",
-    department: Annotated[str, Query(max_length=200)] = "",
-    sort: Annotated[str, Query(pattern="^(" + "|".join(SORTS) + ")$")] = "name",
-    desc: bool = False,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=5, le=500)] = PAGE_SIZE,
-) -> HTMLResponse:
-    environment = _environment(request, env)
-    view, context = _view(request, session, environment, run)
-    if view is not None:
-        chosen = UserFilter(q, active, kind, department, sort, desc)
-        rows = view.part(("users", chosen), lambda: filter_users(view, chosen))
-        key = ("users-table", tuple(sorted(request.query_params.multi_items())))
-
-        def table() -> Markup:
-            return render_fragment(
-                request,
-                "access/users_table.html",
-                {
-                    "request": request,
-                    "users": rows[offset : offset + limit],
-                    "total": len(rows),
-                    "filter": chosen,
-                    "env": environment,
-                    "offset": offset,
-                    "page_size": limit,
-                },
-            )
-
-        context["table"] = view.part(key, table)
-        context.update(
-            {
-                "users": rows[offset : offset + limit],
-                "total": len(rows),
-                "departments": view.departments,
-                "filter": chosen,
-            }
-        )
-    context.update({"offset": offset, "page_size": limit, "sorts": list(SORTS)})
-    return _page(request, principal, "access/users.html", context)
-
-
-@router.get("/users/{user_id}")
-def user_page(
-    request: Request,
-    user_id: int,
-    session: DbSession,
-    principal: Viewer,
-    env: str | None = None,
-    run: Annotated[int | None, Query(ge=1)] = None,
-) -> HTMLResponse:
-    environment = _environment(request, env)
-    view, context = _view(request, session, environment, run)
-    if view is None:
-        raise NotFound(context["no_data"])
-
-    def body() -> tuple[str, Markup]:
-        detail, access, timeline = _user_parts(session, view, user_id)
-        parts = {
-            "detail": detail,
-            "access": access,
-            "timeline": timeline,
-            "perms": PERMS,
-            "env": view.environment,
-        }
-        return detail.user.name, render_fragment(request, "access/user_body.html", parts)
-
-    context["user_name"], context["body"] = view.part(("user", user_id), body)
-    return _page(request, principal, "access/user.html", context)
-
-
-def _user_parts(session: Session, view: RunView, user_id: int) -> tuple[Any, Any, Any]:
-    """Odoo's view of the user, then what Odoo does not show: rights per model and record rules
-    (with the path behind each grant), and how the user's access changed run by run."""
-    detail = user_detail(view, user_id)
-    access = user_access(view.index, user_id)
-    return detail, access, user_timeline(session, view.environment, user_id)
-
-
-@router.get("/groups")
-def groups_page(
-    request: Request,
-    session: DbSession,
-    principal: Viewer,
-    env: str | None = None,
-    run: Annotated[int | None, Query(ge=1)] = None,
-    q: Annotated[str, Query(max_length=200)] = "",
-    application: Annotated[str, Query(max_length=200)] = "",
-    sort: Annotated[str, Query(pattern="^(label|members|application)$")] = "application",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
-    environment = _environment(request, env)
-    view, context = _view(request, session, environment, run)
-    if view is not None:
-        rows = list_groups(view, search=q, application=application, sort=sort)
-        context.update(
-            {
-                "groups": rows[offset : offset + PAGE_SIZE],
-                "total": len(rows),
-                "applications": applications(view),
-            }
-        )
-    context.update(
-        {"q": q, "application": application, "sort": sort, "offset": offset, "page_size": PAGE_SIZE}
-    )
-    return _page(request, principal, "access/groups.html", context)
+    environment = Environment.parse(env) if env else get_settings(request).odoo_environment
+    return _page(request, session, principal, environment, offset=offset)
 
 
-@router.get("/groups/{group_id}")
-def group_page(
+@router.post("/integrations/sync/odoo")
+def sync_form(
+    request: Request, principal: Admin, environment: Annotated[str, Form(max_length=32)]
+) -> Response:
+    env = Environment.parse(environment)
+    try:
+        run_id = trigger_odoo_sync(request, env, principal)
+        request.session["notice"] = f"Started sync run {run_id} for {env.label}."
+    except RunAlreadyRunning as exc:
+        request.session["notice"] = f"{exc.message}: its progress shows below."
+    return RedirectResponse(f"/integrations?env={env.value}", status_code=303)
+
+
+@router.post("/integrations/sync/azure")
+def sync_azure_form(request: Request, principal: Admin) -> Response:
+    try:
+        run_id = trigger_azure_sync(request, principal)
+        request.session["notice"] = f"Started Entra sync run {run_id}."
+    except RunAlreadyRunning as exc:
+        request.session["notice"] = f"{exc.message}: its progress shows below."
+    return RedirectResponse("/integrations#entra", status_code=303)
+
+
+@router.post("/integrations/check/odoo")
+def check_form(
     request: Request,
-    group_id: int,
     session: DbSession,
-    principal: Viewer,
-    env: str | None = None,
-    run: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    principal: Admin,
+    environment: Annotated[str, Form(max_length=32)],
 ) -> HTMLResponse:
-    environment = _environment(request, env)
-    view, context = _view(request, session, environment, run)
-    if view is None:
-        raise NotFound(context["no_data"])
-    detail = view.part(
-        ("group", group_id, offset),
-        lambda: group_detail(view, group_id, offset=offset, limit=PAGE_SIZE),
+    env = Environment.parse(environment)
+    check: dict[str, Any] | None = None
+    error: str | None = None
+    try:
+        check = diagnose(odoo_target(get_settings(request), env)).as_dict()
+    except AppError as exc:
+        error = exc.message
+    record(
+        session,
+        actor=principal.actor,
+        action="check",
+        target=f"{SYNC_TYPE}:{env.value}",
+        detail={"ok": bool(check and check["ok"]), "error": error},
+        origin=origin_of(request),
     )
-    context.update(
-        {
-            "detail": detail,
-            "members": detail.members,
-            "total": detail.grants.members_total,
-            "offset": offset,
-            "page_size": PAGE_SIZE,
-            "perms": PERMS,
-        }
-    )
-    return _page(request, principal, "access/group.html", context)
+    return _page(request, session, principal, env, check=check, check_error=error)
+
+
+@router.post("/analysis/compare")
+def compare_form(
+    request: Request,
+    session: DbSession,
+    principal: Auditor,
+    environment: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    env = Environment.parse(environment) if environment else None
+    compare_now(request, session, principal, CompareRequest(environment=env))
+    target = f"/analysis?env={(env or get_settings(request).odoo_environment).value}#compare"
+    return RedirectResponse(target, status_code=303)

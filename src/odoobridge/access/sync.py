@@ -17,8 +17,9 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from odoobridge.access.models import FACT_TABLES
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Environment, Settings
+from odoobridge.settings import Settings
 from odoobridge.sources.odoo_db import OdooDbReader, OdooDbTarget, SourceInfo
 from odoobridge.sources.odoo_mock import OdooMockReader
 from odoobridge.sources.odoo_records import ENTITIES
@@ -72,7 +73,7 @@ def open_source(settings: Settings, environment: Environment) -> SecuritySource:
     return OdooDbReader(odoo_target(settings, environment))
 
 
-class Snapshot:
+class SourceSnapshot:
     """Every entity's rows as read, with a digest of each entity's content."""
 
     def __init__(self, info: SourceInfo) -> None:
@@ -81,9 +82,9 @@ class Snapshot:
         self.digests: dict[str, str] = {}
 
 
-def read_snapshot(source: SecuritySource, progress: Progress) -> Snapshot:
+def read_snapshot(source: SecuritySource, progress: Progress) -> SourceSnapshot:
     assert source.info is not None
-    snapshot = Snapshot(source.info)
+    snapshot = SourceSnapshot(source.info)
     for spec in ENTITIES:
         if spec.name not in source.info.entities:
             continue
@@ -131,7 +132,11 @@ def sync_odoo(
 
 
 def _write(
-    store: Store, run: RunHandle, environment: Environment, snapshot: Snapshot, read_seconds: float
+    store: Store,
+    run: RunHandle,
+    environment: Environment,
+    snapshot: SourceSnapshot,
+    read_seconds: float,
 ) -> None:
     run.progress.phase("writing", total=len(snapshot.rows))
     started = time.monotonic()

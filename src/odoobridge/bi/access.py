@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from odoobridge.access.analysis.state import resolve_run
 from odoobridge.access.models import FACT_TABLES
-from odoobridge.access.state import resolve_run
 from odoobridge.bi.models import AccessChange, AccessLevel, AccessSource, UserCompanyAccess
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError, NotFound
-from odoobridge.settings import Environment
 from odoobridge.store.base import utcnow
 from odoobridge.store.temporal import alive_at
 

@@ -11,17 +11,18 @@ from typing import Annotated, Any
 
 import typer
 
-from odoobridge.access.answers import group_grants, user_access, who_can
-from odoobridge.access.effective import AccessIndex, index_for
-from odoobridge.access.exports import ExportFormat, render
-from odoobridge.access.findings import Finding, at_least
-from odoobridge.access.history import diff_runs, group_timeline, user_timeline
-from odoobridge.access.reports import findings_for, run_compare
+from odoobridge.access.analysis.answers import group_grants, user_access, who_can
+from odoobridge.access.analysis.effective import AccessIndex, index_for
+from odoobridge.access.analysis.history import diff_runs, group_timeline, user_timeline
+from odoobridge.access.comparisons import run_compare
+from odoobridge.access.findings.base import Finding, at_least
+from odoobridge.access.findings.reports import findings_for
 from odoobridge.cli.render import table
 from odoobridge.cli.state import CliState
 from odoobridge.cli.sync import EnvOption, resolve_environment, triggered_by
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Environment
+from odoobridge.exports import ExportFormat, render
 
 
 class OutputFormat(StrEnum):

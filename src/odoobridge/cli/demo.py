@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from odoobridge.access.findings import SEVERITIES
-from odoobridge.access.reports import findings_for, run_compare
+from odoobridge.access.comparisons import run_compare
+from odoobridge.access.findings.base import SEVERITIES
+from odoobridge.access.findings.reports import findings_for
 from odoobridge.access.sync import open_source, sync_odoo
 from odoobridge.auth.accounts import count_accounts, create_local_account
 from odoobridge.auth.audit import Origin
@@ -25,7 +26,7 @@ from odoobridge.demo.scale import ScaleSizes, inflate
 from odoobridge.demo.variants import production_variant
 from odoobridge.directory.reading import MockSource
 from odoobridge.directory.sync import sync_azure
-from odoobridge.settings import Environment
+from odoobridge.environment import Environment
 from odoobridge.sources.odoo_mock import OdooMockReader
 
 DEMO_ADMIN = "admin@odoobridge.demo"

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from odoobridge.access.summary import environment_summary
 from odoobridge.access.sync import sync_odoo
+from odoobridge.access.views.summary import environment_summary
 from odoobridge.cli.render import print_json, progress_bar, table
 from odoobridge.cli.state import CliState
 from odoobridge.directory.summary import directory_summary
-from odoobridge.settings import Environment
+from odoobridge.environment import Environment
 from odoobridge.sync.models import SyncRun
 from odoobridge.sync.runs import get_run, list_runs
 

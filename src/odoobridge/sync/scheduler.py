@@ -21,9 +21,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from odoobridge.auth.audit import Origin, record
+from odoobridge.environment import Environment
 from odoobridge.errors import AppError, ConfigError, RunAlreadyRunning
 from odoobridge.logs import get_logger, kv
-from odoobridge.settings import Environment, Settings
+from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 
 log = get_logger(__name__)

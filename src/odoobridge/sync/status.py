@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from odoobridge.settings import Environment, Settings
+from odoobridge.environment import Environment
+from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
 from odoobridge.sync.models import RunStatus, SyncRun
 from odoobridge.sync.runs import latest_success

@@ -23,8 +23,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import odoobridge
-from odoobridge.access.runview import RunViews
-from odoobridge.access.stats import HeadlineStats, LatestRuns
+from odoobridge.access.views.runview import RunViews
+from odoobridge.access.views.stats import HeadlineStats, LatestRuns
 from odoobridge.auth.apikeys import KeyUseRecorder
 from odoobridge.auth.sso import EntraSignIn
 from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
@@ -214,9 +214,13 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
 
 def mount_domains(app: FastAPI) -> None:
     """Each domain's JSON API and pages (one line per router)."""
-    from odoobridge.access import analysis_api, analysis_pages, compare_api, integrations
     from odoobridge.access import api as access_api
     from odoobridge.access import pages as access_pages
+    from odoobridge.access.analysis import api as analysis_api
+    from odoobridge.access.analysis import pages as analysis_pages
+    from odoobridge.access.findings import api as findings_api
+    from odoobridge.access.views import api as views_api
+    from odoobridge.access.views import pages as views_pages
     from odoobridge.auth import api as auth_api
     from odoobridge.auth import pages as auth_pages
     from odoobridge.auth import sso_pages
@@ -233,13 +237,13 @@ def mount_domains(app: FastAPI) -> None:
     app.include_router(auth_api.router)
     app.include_router(sync_api.router)
     app.include_router(access_api.router)
-    app.include_router(directory_api.router)
     app.include_router(access_pages.router)
-    app.include_router(integrations.router)
+    app.include_router(directory_api.router)
+    app.include_router(views_api.router)
+    app.include_router(views_pages.router)
     app.include_router(analysis_api.router)
     app.include_router(analysis_pages.router)
-    app.include_router(compare_api.router)
-    app.include_router(compare_api.pages)
+    app.include_router(findings_api.router)
     app.include_router(bi_api.router)
     app.include_router(bi_pages.router)
     app.include_router(gateway_api.router)

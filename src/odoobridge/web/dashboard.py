@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from odoobridge.access.findings import SEVERITIES
-from odoobridge.access.reports import findings_for
-from odoobridge.access.summary import environment_summary
+from odoobridge.access.findings.base import SEVERITIES
+from odoobridge.access.findings.reports import findings_for
 from odoobridge.access.sync import SYNC_TYPE
-from odoobridge.settings import Environment
+from odoobridge.access.views.summary import environment_summary
+from odoobridge.environment import Environment
 from odoobridge.sync.runs import latest_success
 from odoobridge.sync.status import all_statuses
 from odoobridge.web.deps import DbSession, Viewer, get_settings

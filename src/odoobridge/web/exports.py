@@ -1,4 +1,4 @@
-"""Downloads: the rows rendered by :mod:`odoobridge.access.exports`, served as an attachment."""
+"""Downloads: the rows rendered by :mod:`odoobridge.exports`, served as an attachment."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from odoobridge.access.exports import MEDIA_TYPES, ExportFormat, render
+from odoobridge.exports import MEDIA_TYPES, ExportFormat, render
 
 __all__ = ["ExportFormat", "export_response"]
 

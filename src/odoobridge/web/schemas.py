@@ -6,8 +6,8 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator
 
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Environment
 
 T = TypeVar("T")
 

@@ -14,7 +14,8 @@ from odoobridge.bi.access import set_access
 from odoobridge.bi.grants import grant_readonly
 from odoobridge.bi.install import install
 from odoobridge.bi.models import AccessLevel
-from odoobridge.settings import Environment, Settings
+from odoobridge.environment import Environment
+from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from tests import pg
 from tests.auth.quick_hashes import _quick_password_hashes  # noqa: F401 (autouse fixture)

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from odoobridge.access.effective import AccessIndex
+from odoobridge.access.analysis.effective import AccessIndex
 
 USER_TYPE_GROUPS = {"base.group_user", "base.group_portal", "base.group_public"}
 

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from odoobridge.access.summary import environment_summary
 from odoobridge.access.sync import SYNC_TYPE
-from odoobridge.settings import Environment
+from odoobridge.access.views.summary import environment_summary
+from odoobridge.environment import Environment
 from odoobridge.sync.models import RunStatus, SyncRun
 
 

@@ -10,19 +10,16 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from odoobridge.access.effective import AccessIndex
-from odoobridge.access.findings import (
-    Finding,
-    finding_id,
-    granting_paths,
-    user_subject,
-)
+from odoobridge.access.analysis.effective import AccessIndex
+from odoobridge.access.findings.base import Finding, finding_id, granting_paths, user_subject
 from odoobridge.errors import ConfigError
 
 DEFAULT_RULES = Path(__file__).with_name("sod_rules.yaml")
 
 
-class Right(BaseModel):
+class DutyRight(BaseModel):
+    """A right as a duty: an operation on a model."""
+
     model_config = ConfigDict(extra="forbid")
     model: str
     operation: Literal["read", "write", "create", "unlink"]
@@ -32,7 +29,7 @@ class Duty(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str
     group: list[str] | None = None
-    right: Right | None = None
+    right: DutyRight | None = None
 
     @field_validator("group", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from odoobridge.access.effective import (
+from odoobridge.access.analysis.effective import (
     PERMS,
     AccessIndex,
     GrantPath,
@@ -18,7 +18,7 @@ from odoobridge.access.effective import (
     rule_is_global,
     rules_for,
 )
-from odoobridge.access.levels import application_levels
+from odoobridge.access.analysis.levels import application_levels
 from odoobridge.errors import NotFound
 from odoobridge.sources.odoo_records import RuleRecord
 

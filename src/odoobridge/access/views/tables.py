@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from odoobridge.access.runview import RunView
+from odoobridge.access.views.runview import RunView
 
 Table = tuple[list[str], list[list[Any]]]
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from odoobridge.access.effective import AccessIndex, index_for
-from odoobridge.settings import Environment
+from odoobridge.access.analysis.effective import AccessIndex, index_for
+from odoobridge.environment import Environment
 
 
 @dataclass(frozen=True)

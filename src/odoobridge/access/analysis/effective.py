@@ -22,10 +22,10 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from odoobridge.access.snapshot import Snapshot, SnapshotCache, load_snapshot
-from odoobridge.access.state import resolve_run
+from odoobridge.access.analysis.snapshot import Snapshot, SnapshotCache, load_snapshot
+from odoobridge.access.analysis.state import resolve_run
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Environment
 from odoobridge.sources.odoo_records import AclRecord, RuleRecord, UserRecord
 
 PERMS = ("read", "write", "create", "unlink")

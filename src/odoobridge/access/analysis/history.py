@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from odoobridge.access.effective import PERMS
-from odoobridge.access.state import resolve_run, table_of
+from odoobridge.access.analysis.effective import PERMS
+from odoobridge.access.analysis.state import resolve_run, table_of
 from odoobridge.access.sync import SYNC_TYPE
-from odoobridge.settings import Environment
+from odoobridge.environment import Environment
 from odoobridge.sources.odoo_records import ENTITIES
 from odoobridge.store.temporal import alive_at
 from odoobridge.sync.models import RunStatus, SyncRun

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from odoobridge.access.levels import AppLevel, application_levels
-from odoobridge.access.runview import GroupInfo, RunView, UserRow
+from odoobridge.access.analysis.levels import AppLevel, application_levels
+from odoobridge.access.views.runview import GroupInfo, RunView, UserRow
 from odoobridge.errors import NotFound
 from odoobridge.sources.odoo_records import EmployeeRecord
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from odoobridge.access.effective import AccessIndex, GrantPath
+from odoobridge.access.analysis.effective import AccessIndex, GrantPath
 
 
 @dataclass(frozen=True)

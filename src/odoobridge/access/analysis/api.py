@@ -8,17 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from odoobridge.access.answers import group_grants, user_access, who_can
-from odoobridge.access.effective import PERMS, AccessIndex, index_for, rights_of
-from odoobridge.access.findings import (
-    SEVERITIES,
-    at_least,
-)
-from odoobridge.access.history import diff_runs, group_timeline, user_timeline
-from odoobridge.access.reports import findings_for
+from odoobridge.access.analysis.answers import group_grants, user_access, who_can
+from odoobridge.access.analysis.effective import PERMS, AccessIndex, index_for, rights_of
+from odoobridge.access.analysis.history import diff_runs, group_timeline, user_timeline
 from odoobridge.auth.audit import record
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Environment
 from odoobridge.web.deps import Auditor, DbSession, get_settings, origin_of
 from odoobridge.web.exports import ExportFormat, export_response
 from odoobridge.web.schemas import EnvironmentName
@@ -88,27 +83,6 @@ def analysis_group(
     return group_grants(index, ref).as_dict()
 
 
-@router.get("/analysis/findings", summary="Findings of a run, most severe first")
-def analysis_findings(
-    request: Request,
-    session: DbSession,
-    _p: Auditor,
-    severity: Annotated[str, Query(pattern="^(" + "|".join(SEVERITIES) + ")$")] = "info",
-    kind: str | None = None,
-    environment: EnvironmentName | None = None,
-    run_id: RunParam = None,
-) -> dict[str, Any]:
-    index, found = findings_for(session, get_settings(request), _env(request, environment), run_id)
-    chosen = [f for f in found if at_least(f.severity, severity) and (not kind or f.kind == kind)]
-    counts = {s: sum(1 for f in found if f.severity == s) for s in SEVERITIES}
-    return {
-        "environment": index.snap.environment.value,
-        "run_id": index.snap.run_id,
-        "counts": counts,
-        "findings": [f.as_dict() for f in chosen],
-    }
-
-
 @router.get("/analysis/diff", summary="Every fact that differs between two runs")
 def analysis_diff(
     request: Request,
@@ -142,7 +116,6 @@ def analysis_timeline(
 
 
 MATRIX_COLUMNS = ["login", "name", "active", "kind", "model", *PERMS]
-FINDING_COLUMNS = ["id", "severity", "kind", "environment", "title", "subject", "evidence", "fix"]
 
 
 def access_matrix(index: AccessIndex, include_inactive: bool = False) -> list[list[Any]]:
@@ -192,31 +165,3 @@ def export_matrix(
     return export_response(
         f"odoo-access-matrix-{env.lower()}-run{run}", format, MATRIX_COLUMNS, rows
     )
-
-
-@router.get("/export/findings", summary="Findings (CSV, XLSX, JSON)")
-def export_findings(
-    request: Request,
-    session: DbSession,
-    principal: Auditor,
-    format: ExportFormat = ExportFormat.CSV,
-    severity: Annotated[str, Query(pattern="^(" + "|".join(SEVERITIES) + ")$")] = "info",
-    environment: EnvironmentName | None = None,
-    run_id: RunParam = None,
-) -> Response:
-    index, found = findings_for(session, get_settings(request), _env(request, environment), run_id)
-    rows = [
-        [f.id, f.severity, f.kind, f.environment, f.title, f.subject, f.evidence, f.fix]
-        for f in found
-        if at_least(f.severity, severity)
-    ]
-    env, run = index.snap.environment.value, index.snap.run_id
-    record(
-        session,
-        actor=principal.actor,
-        action="export",
-        target="findings",
-        detail={"format": format.value, "environment": env, "run_id": run, "rows": len(rows)},
-        origin=origin_of(request),
-    )
-    return export_response(f"odoo-findings-{env.lower()}-run{run}", format, FINDING_COLUMNS, rows)

@@ -9,15 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from odoobridge.access.answers import who_can
+from odoobridge.access.analysis.answers import who_can
+from odoobridge.access.analysis.effective import index_for
+from odoobridge.access.analysis.history import diff_runs
 from odoobridge.access.compare import CATEGORIES
-from odoobridge.access.effective import index_for
-from odoobridge.access.findings import SEVERITIES, at_least
-from odoobridge.access.history import diff_runs
-from odoobridge.access.reports import findings_for, latest_comparison
+from odoobridge.access.comparisons import latest_comparison
+from odoobridge.access.findings.base import SEVERITIES, at_least
+from odoobridge.access.findings.reports import findings_for
 from odoobridge.access.sync import SYNC_TYPE
+from odoobridge.environment import Environment
 from odoobridge.errors import AppError, NotFound
-from odoobridge.settings import Environment
 from odoobridge.sync.runs import list_runs
 from odoobridge.web.deps import Auditor, DbSession, get_settings
 from odoobridge.web.render import render

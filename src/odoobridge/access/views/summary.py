@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from odoobridge.access.state import count_at, table_of
+from odoobridge.access.analysis.state import count_at, table_of
 from odoobridge.access.sync import SYNC_TYPE
-from odoobridge.settings import Environment
+from odoobridge.environment import Environment
 from odoobridge.store.temporal import alive_at
 from odoobridge.sync.runs import latest_success
 

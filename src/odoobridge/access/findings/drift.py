@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from odoobridge.access.effective import PERMS, AccessIndex, acl_grants
-from odoobridge.access.findings import Finding, finding_id
+from odoobridge.access.analysis.effective import PERMS, AccessIndex, acl_grants
+from odoobridge.access.findings.base import Finding, finding_id
 
 
 def _group_keys(index: AccessIndex) -> dict[int, str]:

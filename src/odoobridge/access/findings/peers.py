@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-from odoobridge.access.effective import AccessIndex, GrantPath
-from odoobridge.access.findings import DirectoryPerson, Finding, finding_id, user_subject
+from odoobridge.access.analysis.effective import AccessIndex, GrantPath
+from odoobridge.access.findings.base import DirectoryPerson, Finding, finding_id, user_subject
 
 Z95 = 1.959964
 

@@ -1,105 +1,24 @@
-"""Findings: what a reviewer should look at, each with a stable id, a severity, the evidence and a
-suggested fix.
-
-Kinds: ``admin_access``, ``sensitive_write``, ``dormant_user``, ``empty_group``, ``global_acl``,
-``membership_inconsistency`` (here), ``sod_conflict`` (:mod:`access.sod`), ``env_drift``
-(:mod:`access.drift`) and ``peer_outlier`` (:mod:`access.peers`). A finding's id derives from its
-kind, environment and subject, so the same issue keeps its id from run to run.
+"""The detectors over one run's access index: administrators, write/unlink on sensitive models,
+dormant accounts, groups nobody holds, global ACL rows and memberships changed behind Odoo's back.
+Segregation of duties, drift and peer outliers have modules of their own (:mod:`.sod`,
+:mod:`.drift`, :mod:`.peers`); :mod:`.engine` runs them all.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol
 
-from odoobridge.access.consistency import missing_memberships
-from odoobridge.access.effective import PERMS, AccessIndex, acl_grants
-from odoobridge.errors import ConfigError
-from odoobridge.settings import Settings
-from odoobridge.sources.odoo_records import UserRecord
-
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-SECURITY_MODELS = frozenset(
-    {"res.users", "res.groups", "ir.model.access", "ir.rule", "ir.config_parameter"}
+from odoobridge.access.analysis.consistency import missing_memberships
+from odoobridge.access.analysis.effective import PERMS, AccessIndex, acl_grants
+from odoobridge.access.findings.base import (
+    SECURITY_MODELS,
+    DirectoryPerson,
+    Finding,
+    active_users,
+    finding_id,
+    granting_paths,
+    user_subject,
 )
-
-
-def check_severity(severity: str) -> str:
-    if severity not in SEVERITIES:
-        raise ConfigError(f"unknown severity {severity!r}: use {', '.join(SEVERITIES)}")
-    return severity
-
-
-def at_least(severity: str, minimum: str) -> bool:
-    return SEVERITIES.index(severity) <= SEVERITIES.index(check_severity(minimum))
-
-
-@dataclass(frozen=True)
-class Finding:
-    id: str
-    kind: str
-    severity: str
-    environment: str
-    title: str
-    subject: dict[str, Any]
-    evidence: list[str]
-    fix: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def finding_id(kind: str, environment: str, *subject: object) -> str:
-    digest = hashlib.sha1("|".join(map(str, (kind, environment, *subject))).encode()).hexdigest()
-    return f"{kind}:{digest[:10]}"
-
-
-class DirectoryPerson(Protocol):
-    """What the findings read of a matched Entra user (``directory.state.EntraUser``)."""
-
-    @property
-    def department(self) -> str | None: ...
-    @property
-    def manager_id(self) -> str | None: ...
-    @property
-    def last_sign_in(self) -> datetime | None: ...
-    @property
-    def last_non_interactive_sign_in(self) -> datetime | None: ...
-
-
-@dataclass
-class FindingsConfig:
-    sensitive_models: frozenset[str]
-    dormant_days: int = 90
-    peer_threshold: float = 0.15
-    sod_rules_file: Path | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> FindingsConfig:
-        models = frozenset(m.strip() for m in settings.sensitive_models.split(",") if m.strip())
-        return cls(models, settings.dormant_days, settings.peer_threshold, settings.sod_rules_file)
-
-
-@dataclass
-class Context:
-    """Inputs beyond the run itself: the matched directory and the other environment."""
-
-    people: dict[int, DirectoryPerson] = field(default_factory=dict)  # Odoo user id → Entra
-    other: AccessIndex | None = None
-
-
-def user_subject(user: UserRecord) -> dict[str, Any]:
-    return {"type": "user", "odoo_user_id": user.odoo_id, "login": user.login, "name": user.name}
-
-
-def active_users(index: AccessIndex, *, internal_only: bool = False) -> list[UserRecord]:
-    """Active users (or active internal users), by login."""
-    bits = index.internal_bits if internal_only else index.active_bits
-    return [index.snap.users[u] for u in index.users_in(bits)]
-
 
 ADMIN_LEVELS = (
     ("base.group_system", "high", "holds Settings (full administration)"),
@@ -131,11 +50,6 @@ def admin_access(index: AccessIndex) -> list[Finding]:
                 )
             )
     return found
-
-
-def granting_paths(index: AccessIndex, user: UserRecord, model: str, perm: str) -> list[str]:
-    acls = [a for a in index.acls_by_model.get(model, []) if acl_grants(a, perm)]
-    return index.paths(user, acls, perm)
 
 
 def sensitive_write(index: AccessIndex, models: frozenset[str]) -> list[Finding]:
@@ -280,27 +194,3 @@ def inconsistent_memberships(index: AccessIndex) -> list[Finding]:
         )
         for m in missing_memberships(index)
     ]
-
-
-def compute_findings(
-    index: AccessIndex, config: FindingsConfig, context: Context | None = None
-) -> list[Finding]:
-    """Every finding of the run, most severe first."""
-    from odoobridge.access.drift import env_drift
-    from odoobridge.access.peers import peer_outliers
-    from odoobridge.access.sod import load_rules, sod_conflicts
-
-    context = context or Context()
-    found = [
-        *admin_access(index),
-        *sensitive_write(index, config.sensitive_models),
-        *dormant_users(index, config.dormant_days, context.people),
-        *empty_groups(index),
-        *global_acls(index),
-        *inconsistent_memberships(index),
-        *sod_conflicts(index, load_rules(config.sod_rules_file)),
-        *peer_outliers(index, context.people, config.peer_threshold),
-    ]
-    if context.other is not None:
-        found.extend(env_drift(index, context.other))
-    return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.kind, f.title))

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from odoobridge.access.models import FACT_TABLES
 from odoobridge.access.sync import SYNC_TYPE
+from odoobridge.environment import Environment
 from odoobridge.errors import NotFound
-from odoobridge.settings import Environment
 from odoobridge.sources.odoo_records import ENTITIES, ENTITY_BY_NAME
 from odoobridge.store.temporal import alive_at, state_at
 from odoobridge.sync.models import RunStatus, SyncRun

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from odoobridge.access.answers import GroupGrants, group_grants
-from odoobridge.access.runview import GroupInfo, RunView, UserRow
+from odoobridge.access.analysis.answers import GroupGrants, group_grants
+from odoobridge.access.views.runview import GroupInfo, RunView, UserRow
 from odoobridge.errors import NotFound
 
 

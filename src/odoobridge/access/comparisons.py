@@ -1,5 +1,5 @@
-"""The analysis as the boundaries (CLI, API) ask for it: findings of a run with the directory and
-the other environment brought in, and Merge & Compare persisted."""
+"""Merge & Compare as the boundaries ask for it: the mapping files, Odoo users matched to the
+Entra users of a directory run, and comparisons run and kept (``comparison_results``)."""
 
 from __future__ import annotations
 
@@ -9,21 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from odoobridge.access.analysis.effective import AccessIndex, index_for
 from odoobridge.access.compare import CATEGORIES, compare, load_mapping, match_accounts
-from odoobridge.access.effective import AccessIndex, index_for
-from odoobridge.access.findings import Context, Finding, FindingsConfig, compute_findings
 from odoobridge.access.models import ComparisonResult
-from odoobridge.access.snapshot import SnapshotCache
-from odoobridge.access.sync import SYNC_TYPE
-from odoobridge.directory.state import (
-    EntraUser,
-    entra_users,
-    latest_directory_run,
-    resolve_directory_run,
-)
+from odoobridge.directory.state import EntraUser, entra_users, resolve_directory_run
+from odoobridge.environment import Environment
 from odoobridge.errors import NotFound
-from odoobridge.settings import Environment, Settings
-from odoobridge.sync.runs import latest_success
+from odoobridge.settings import Settings
 
 
 def identity_map(settings: Settings) -> dict[str, Any]:
@@ -50,37 +42,6 @@ def directory_people(
         return {}
     users = entra_users(session, directory_run)
     return match_accounts(index.snap.users, users, identity_map(settings)).by_odoo
-
-
-_FINDINGS = SnapshotCache(size=8)
-
-
-def findings_for(
-    session: Session, settings: Settings, environment: Environment, run_id: int | None = None
-) -> tuple[AccessIndex, list[Finding]]:
-    """Every finding of the run (default: the latest), with Entra sign-ins and departments and
-    the other environment's latest run when they have been synced. A run's findings never
-    change for the same inputs, so they are cached per run, other run, directory run and
-    configuration."""
-    index = index_for(session, environment, run_id)
-    other_env = Environment.PROD if environment is Environment.PREPROD else Environment.PREPROD
-    other_run = latest_success(session, SYNC_TYPE, other_env.value)
-    directory_run = latest_directory_run(session)
-    directory_id = directory_run.id if directory_run is not None else None
-    config = FindingsConfig.from_settings(settings)
-    key = (
-        f"{session.get_bind().engine.url}|{other_run.id if other_run else None}|{directory_id}|"
-        f"{config}|{settings.identity_map_file}",
-        environment.value,
-        index.snap.run_id,
-    )
-    found: list[Finding] | None = _FINDINGS.get(key)
-    if found is None:
-        other = index_for(session, other_env, other_run.id) if other_run is not None else None
-        people = directory_people(session, settings, index, directory_id)
-        found = compute_findings(index, config, Context(people=dict(people), other=other))
-        _FINDINGS.put(key, found)
-    return index, found
 
 
 def run_compare(

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from odoobridge.access.state import read_entity, read_pairs, resolve_run
+from odoobridge.access.analysis.state import read_entity, read_pairs, resolve_run
+from odoobridge.environment import Environment
 from odoobridge.errors import NotFound
-from odoobridge.settings import Environment
 from odoobridge.sources.odoo_records import (
     AclRecord,
     CategoryRecord,

@@ -1,0 +1,64 @@
+"""JSON API of the run views: the headline figures of each environment's latest Odoo sync and
+exports of groups, users and memberships (CSV, XLSX or JSON)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from odoobridge.access.analysis.state import resolve_run
+from odoobridge.access.views.tables import EXPORTS
+from odoobridge.auth.audit import record
+from odoobridge.web.deps import Auditor, DbSession, Viewer, get_settings, origin_of
+from odoobridge.web.exports import ExportFormat, export_response
+from odoobridge.web.schemas import EnvironmentName
+
+router = APIRouter(prefix="/api", tags=["odoo"])
+
+
+@router.get("/stats", summary="Headline figures of each environment's latest Odoo sync")
+def stats(request: Request, session: DbSession, _p: Viewer) -> dict[str, Any]:
+    result: dict[str, Any] = request.app.state.headline_stats.get(session)
+    return result
+
+
+def _export(entity: str) -> Any:
+    def export(
+        request: Request,
+        session: DbSession,
+        principal: Auditor,
+        format: ExportFormat = ExportFormat.CSV,
+        environment: EnvironmentName | None = None,
+        run_id: Annotated[int | None, Query(ge=1, description="Default: the latest sync")] = None,
+    ) -> Response:
+        env = environment or get_settings(request).odoo_environment
+        run = resolve_run(session, env, run_id)
+        columns, rows = EXPORTS[entity](request.app.state.run_views.get(session, env, run.id))
+        record(
+            session,
+            actor=principal.actor,
+            action="export",
+            target=entity,
+            detail={
+                "format": format.value,
+                "environment": env.value,
+                "run_id": run.id,
+                "rows": len(rows),
+            },
+            origin=origin_of(request),
+        )
+        name = f"odoo-{entity}-{env.value.lower()}-run{run.id}"
+        return export_response(name, format, columns, rows)
+
+    export.__name__ = f"export_{entity}"
+    return export
+
+
+for _entity in EXPORTS:
+    router.add_api_route(
+        f"/export/{_entity}",
+        _export(_entity),
+        methods=["GET"],
+        summary=f"Odoo {_entity} as CSV, XLSX or JSON",
+    )
