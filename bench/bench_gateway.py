@@ -50,6 +50,7 @@ from odoobridge.auth.audit import Origin  # noqa: E402
 from odoobridge.auth.roles import Role  # noqa: E402
 from odoobridge.gateway import schemas as gs  # noqa: E402
 from odoobridge.gateway import search  # noqa: E402
+from odoobridge.gateway.paging import DEFAULT_LIMIT  # noqa: E402
 from odoobridge.settings import Settings  # noqa: E402
 from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig  # noqa: E402
 from odoobridge.store.engine import Store  # noqa: E402
@@ -79,7 +80,7 @@ SEARCHES: list[tuple[str, tuple[str, str, dict[str, Any] | None], Bare]] = [
      lambda c: search.search_activities(c, gs.ActivitySearch(partner_id=15))),
     ("partner history (7 calls)",
      ("GET", "/odoo/partners/15", None),
-     lambda c: search.partner_history(c, 15, gs.DEFAULT_LIMIT)),
+     lambda c: search.partner_history(c, 15, DEFAULT_LIMIT)),
 ]  # fmt: skip
 
 

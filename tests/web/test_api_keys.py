@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import select
 
 from odoobridge.auth.models import ApiKey, AuditEvent
+from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
 from odoobridge.store.base import utcnow
 from odoobridge.store.engine import Store
-from odoobridge.web.deps import Principal, require_scope
+from odoobridge.web.deps import require_scope
 from tests.web.conftest import SignedIn, sign_in
 from tests.web.live import client, live_server, wait_until
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
 from odoobridge.store.base import utcnow
 from odoobridge.web.authcache import AuthCache
-from odoobridge.web.deps import Principal
 
 AUDITOR = Principal("api_key", 7, "apikey:obk_abc", "nightly export", Role.AUDITOR)
 

@@ -14,19 +14,12 @@ from odoobridge.access.comparisons import latest_comparison, run_compare
 from odoobridge.access.models import ComparisonResult
 from odoobridge.access.sync import SYNC_TYPE, open_source, sync_odoo
 from odoobridge.auth.audit import record
+from odoobridge.auth.principal import Principal
 from odoobridge.environment import Environment
 from odoobridge.sync.background import start_in_background
 from odoobridge.sync.runs import ProgressListener
 from odoobridge.sync.schemas import OdooSyncRequest, SyncStarted
-from odoobridge.web.deps import (
-    Admin,
-    Auditor,
-    DbSession,
-    Principal,
-    get_settings,
-    get_store,
-    origin_of,
-)
+from odoobridge.web.deps import Admin, Auditor, DbSession, get_settings, get_store, origin_of
 from odoobridge.web.exports import ExportFormat, export_response
 from odoobridge.web.schemas import EnvironmentName
 

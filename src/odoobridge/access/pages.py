@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from odoobridge.access.api import CompareRequest, compare_now, trigger_odoo_sync
 from odoobridge.access.sync import SYNC_TYPE, odoo_target
 from odoobridge.auth.audit import record
+from odoobridge.auth.principal import Principal
 from odoobridge.directory.api import trigger_azure_sync
 from odoobridge.environment import Environment
 from odoobridge.errors import AppError, RunAlreadyRunning
@@ -26,15 +27,7 @@ from odoobridge.sources.odoo_grants import setup_sql
 from odoobridge.sources.odoo_schema import Catalog, JsonbAdapter, LegacyAdapter, PrivilegeAdapter
 from odoobridge.sync.runs import latest_success, list_runs
 from odoobridge.sync.status import SOURCES, source_status
-from odoobridge.web.deps import (
-    Admin,
-    Auditor,
-    DbSession,
-    Principal,
-    Viewer,
-    get_settings,
-    origin_of,
-)
+from odoobridge.web.deps import Admin, Auditor, DbSession, Viewer, get_settings, origin_of
 from odoobridge.web.render import render
 
 router = APIRouter(include_in_schema=False)

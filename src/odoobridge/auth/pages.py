@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from odoobridge.auth import accounts, apikeys
 from odoobridge.auth.audit import list_events, record
 from odoobridge.auth.models import AccountStatus
+from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
 from odoobridge.errors import AppError, TooManyRequests, Unauthorized
 from odoobridge.store.base import utcnow
 from odoobridge.web.deps import (
     Admin,
     DbSession,
-    Principal,
     SuperAdmin,
     Viewer,
     check_csrf,

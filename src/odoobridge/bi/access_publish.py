@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from odoobridge.bi import records
+from odoobridge.bi.grants import regrant
 from odoobridge.bi.models import UserCompanyAccess
 from odoobridge.bi.records import Record, qualified
 from odoobridge.bi.specs import SCHEMA
@@ -52,8 +53,6 @@ def publish(conn: psycopg.Connection[Any], rows: list[UserCompanyAccess]) -> int
             )
         )
         records.save(conn, Record("access_table", TABLE))
-        from odoobridge.bi.install import regrant
-
         regrant(conn, known)
     conn.execute(sql.SQL("DELETE FROM {}").format(qualified(TABLE)))
     with conn.cursor() as cur:

@@ -13,11 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
 from odoobridge.bi.tokens import issue_guest_token, superset_client
 from odoobridge.errors import ConfigError, Forbidden
 from odoobridge.sources.superset import SupersetClient
-from odoobridge.web.deps import DbSession, Principal, get_settings, require_scope
+from odoobridge.web.deps import DbSession, get_settings, require_scope
 
 SCOPE = "bi:guest_token"
 router = APIRouter(prefix="/api/bi", tags=["bi"])

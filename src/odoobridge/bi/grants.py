@@ -314,3 +314,16 @@ def grant_sql(role: str, database: str, *, statement_timeout: int, idle_timeout:
         .as_string(None),
     ]
     return "\n".join(lines) + "\n"
+
+
+def regrant(conn: psycopg.Connection[Any], known: dict[tuple[str, str], Record]) -> list[str]:
+    """Give every role recorded by ``bi grant`` SELECT on the (re)built objects again."""
+    done: list[str] = []
+    for record in records.of_kind(known, "grant"):
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (record.name,))
+        if exists.fetchone() is None:
+            continue
+        for statement in select_statements(record.name):
+            conn.execute(statement)
+        done.append(record.name)
+    return done

@@ -22,7 +22,10 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from odoobridge.bi import records
+from odoobridge.bi.access_publish import unpublish
 from odoobridge.bi.connection import BiDatabaseError, OdooCatalog, read_odoo_catalog
+from odoobridge.bi.grants import regrant, revoke_grant
+from odoobridge.bi.policies import disable_policies, drop_policy_table, ensure_policies
 from odoobridge.bi.records import Record, qualified
 from odoobridge.bi.specs import SCHEMA, ViewSpec, function_spec, view_specs
 
@@ -99,8 +102,6 @@ def install(
         _install_view(conn, spec, catalog, known, wanted, report)
     policies = known.get(POLICIES)
     if policies is not None and (report.installed or report.upgraded or report.removed):
-        from odoobridge.bi.policies import ensure_policies
-
         ensure_policies(conn, records.load(conn), str(policies.detail["prefix"]))
     if report.installed or report.upgraded:
         report.regranted = regrant(conn, records.load(conn))
@@ -230,7 +231,6 @@ def _drop(conn: psycopg.Connection[Any], kind: str, name: str, record_kind: str)
 
 
 def _drop_matview(conn: psycopg.Connection[Any], name: str) -> None:
-    from odoobridge.bi.policies import drop_policy_table
 
     drop_policy_table(conn, name)
     _drop(conn, "MATERIALIZED VIEW", name, "matview")
@@ -240,21 +240,6 @@ def data_objects(conn: psycopg.Connection[Any]) -> list[str]:
     """Installed views and materialized views, by name."""
     known = records.load(conn)
     return [r.name for r in records.of_kind(known, "view") + records.of_kind(known, "matview")]
-
-
-def regrant(conn: psycopg.Connection[Any], known: dict[tuple[str, str], Record]) -> list[str]:
-    """Give every role recorded by ``bi grant`` SELECT on the (re)built objects again."""
-    from odoobridge.bi.grants import select_statements
-
-    done: list[str] = []
-    for record in records.of_kind(known, "grant"):
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (record.name,))
-        if exists.fetchone() is None:
-            continue
-        for statement in select_statements(record.name):
-            conn.execute(statement)
-        done.append(record.name)
-    return done
 
 
 @dataclass
@@ -269,9 +254,6 @@ class UninstallReport:
 
 def uninstall(conn: psycopg.Connection[Any], database: str) -> UninstallReport:
     """Remove what install, grant, publish and native RLS recorded; nothing else."""
-    from odoobridge.bi.access_publish import unpublish
-    from odoobridge.bi.grants import revoke_grant
-    from odoobridge.bi.policies import disable_policies
 
     report = UninstallReport(database=database)
     records.lock(conn)

@@ -25,7 +25,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from odoobridge.bi import records
-from odoobridge.bi.connection import companies
+from odoobridge.bi.connection import BiPermissionError, companies
 from odoobridge.bi.records import Record, qualified
 from odoobridge.bi.specs import SCHEMA
 from odoobridge.errors import ConfigError, NotFound
@@ -94,8 +94,6 @@ def ensure_policies(
             try:
                 conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
             except pg_errors.InsufficientPrivilege:
-                from odoobridge.bi.connection import BiPermissionError
-
                 raise BiPermissionError(
                     f"this login may not create role {role} (it needs CREATEROLE)"
                 ) from None

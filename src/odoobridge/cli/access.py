@@ -1,4 +1,7 @@
-"""Access analysis commands: who-can, access, group, findings, diff, timeline."""
+"""Access analysis commands: who-can, access, group, findings, diff, timeline, compare.
+
+The analysis (SQLAlchemy, the index, openpyxl for XLSX) is imported inside each command, so
+``odoobridge --help`` does not pay for it (DESIGN.md rule 12)."""
 
 from __future__ import annotations
 
@@ -7,22 +10,19 @@ import sys
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from odoobridge.access.analysis.answers import group_grants, user_access, who_can
-from odoobridge.access.analysis.effective import AccessIndex, index_for
-from odoobridge.access.analysis.history import diff_runs, group_timeline, user_timeline
-from odoobridge.access.comparisons import run_compare
-from odoobridge.access.findings.base import Finding, at_least
-from odoobridge.access.findings.reports import findings_for
+from odoobridge.cli.options import EnvOption, resolve_environment, triggered_by
 from odoobridge.cli.render import table
 from odoobridge.cli.state import CliState
-from odoobridge.cli.sync import EnvOption, resolve_environment, triggered_by
 from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.exports import ExportFormat, render
+
+if TYPE_CHECKING:
+    from odoobridge.access.analysis.effective import AccessIndex
+    from odoobridge.access.findings.base import Finding
 
 
 class OutputFormat(StrEnum):
@@ -49,6 +49,8 @@ def emit(
     title: str | None = None,
 ) -> None:
     """Show ``rows`` as a table, or write them (or ``document`` for JSON) to stdout or a file."""
+    from odoobridge.exports import ExportFormat, render
+
     if fmt is OutputFormat.TABLE and output is None:
         table(title, list(columns), rows)
         return
@@ -69,6 +71,8 @@ def emit(
 
 
 def _index(state: CliState, env: str | None, run: int | None) -> AccessIndex:
+    from odoobridge.access.analysis.effective import index_for
+
     environment = resolve_environment(state, env)
     with state.store().session() as session:
         return index_for(session, environment, run)
@@ -85,6 +89,8 @@ def who_can_command(
     output: OutputOption = None,
 ) -> None:
     """Who may OPERATION on MODEL, and through which groups and ACL rows."""
+    from odoobridge.access.analysis.answers import who_can
+
     index = _index(ctx.obj, env, run)
     holders = who_can(index, model, operation, include_inactive=include_inactive).holders
     columns = ["login", "odoo_user_id", "name", "email", "share", "paths"]
@@ -105,6 +111,8 @@ def access_command(
     output: OutputOption = None,
 ) -> None:
     """What USER can do: applications, groups with their paths, rights per model, record rules."""
+    from odoobridge.access.analysis.answers import user_access
+
     answer = user_access(_index(ctx.obj, env, run), user)
     columns = ["model", "model_name", "read", "write", "create", "unlink"]
     rows = [
@@ -134,6 +142,8 @@ def group_command(
     output: OutputOption = None,
 ) -> None:
     """What GROUP grants, directly and through the groups it implies, and to whom."""
+    from odoobridge.access.analysis.answers import group_grants
+
     answer = group_grants(_index(ctx.obj, env, run), group)
     columns = ["acl_id", "name", "model", "operations", "direct", "path"]
     rows = [[a[c] for c in columns] for a in answer.acls]
@@ -155,6 +165,9 @@ def findings_command(
     output: OutputOption = None,
 ) -> None:
     """What a reviewer should look at, most severe first."""
+    from odoobridge.access.findings.base import at_least
+    from odoobridge.access.findings.reports import findings_for
+
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
     with state.store().session() as session:
@@ -185,6 +198,8 @@ def diff_command(
     output: OutputOption = None,
 ) -> None:
     """What changed in Odoo between two runs of one environment."""
+    from odoobridge.access.analysis.history import diff_runs
+
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
     with state.store().session() as session:
@@ -217,6 +232,8 @@ def timeline_command(
     output: OutputOption = None,
 ) -> None:
     """A user's or a group's history, run by run."""
+    from odoobridge.access.analysis.history import group_timeline, user_timeline
+
     state: CliState = ctx.obj
     environment: Environment = resolve_environment(state, env)
     index = _index(state, env, None)
@@ -243,6 +260,8 @@ def compare_command(
     output: OutputOption = None,
 ) -> None:
     """Merge & Compare Entra users with Odoo users (leavers, orphans, …); the result is kept."""
+    from odoobridge.access.comparisons import run_compare
+
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
     with state.store().session() as session:

@@ -1,4 +1,7 @@
-"""``odoobridge admin create`` (the first super admin) and ``odoobridge apikey …``."""
+"""``odoobridge admin create`` (the first super admin) and ``odoobridge apikey …``.
+
+The auth domain (SQLAlchemy models, argon2) is imported inside each command, so ``odoobridge
+--help`` does not pay for it (DESIGN.md rule 12)."""
 
 from __future__ import annotations
 
@@ -7,13 +10,10 @@ from typing import Annotated
 
 import typer
 
-from odoobridge.auth import accounts, apikeys
-from odoobridge.auth.audit import Origin
 from odoobridge.auth.roles import Role
+from odoobridge.cli.options import triggered_by
 from odoobridge.cli.render import print_json, table
 from odoobridge.cli.state import CliState
-from odoobridge.cli.sync import triggered_by
-from odoobridge.store.base import utcnow
 
 admin_app = typer.Typer(help="People who may sign in.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys for scripts (X-API-Key).", no_args_is_help=True)
@@ -29,6 +29,9 @@ def create_command(
     role: RoleOption = Role.SUPER_ADMIN.value,
 ) -> None:
     """Make a local account (by default the first super admin); the password is prompted."""
+    from odoobridge.auth import accounts
+    from odoobridge.auth.audit import Origin
+
     state: CliState = ctx.obj
     chosen = Role.parse(role)
     password = typer.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
@@ -60,6 +63,10 @@ def apikey_create_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Make an API key; it is printed once (only its hash is kept)."""
+    from odoobridge.auth import apikeys
+    from odoobridge.auth.audit import Origin
+    from odoobridge.store.base import utcnow
+
     state: CliState = ctx.obj
     chosen = Role.parse(role)
     by = triggered_by()
@@ -89,6 +96,8 @@ def apikey_list_command(
     ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """Every API key (never the keys themselves)."""
+    from odoobridge.auth import apikeys
+
     state: CliState = ctx.obj
     with state.store().session() as session:
         keys = [k.as_dict() for k in apikeys.list_api_keys(session)]
@@ -121,6 +130,9 @@ def apikey_revoke_command(
     key: Annotated[str, typer.Argument(help="The key's id or prefix (obk_…).")],
 ) -> None:
     """Revoke an API key: it stops working at once."""
+    from odoobridge.auth import apikeys
+    from odoobridge.auth.audit import Origin
+
     state: CliState = ctx.obj
     by = triggered_by()
     with state.store().session() as session:

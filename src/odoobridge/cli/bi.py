@@ -1,5 +1,9 @@
 """``odoobridge bi …``: analytics views in Odoo's database, the read-only role, company access,
-row-level security and Superset guest tokens."""
+row-level security and Superset guest tokens.
+
+Domain modules are imported inside the commands that use them, so that ``odoobridge --help``
+answers at once (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,9 @@ from typing import Annotated
 
 import typer
 
-from odoobridge.bi import access as bi_access
-from odoobridge.bi.access_publish import publish
-from odoobridge.bi.connection import admin_target, connect
-from odoobridge.bi.grants import grant_readonly, grant_sql
-from odoobridge.bi.install import install, uninstall
-from odoobridge.bi.policies import DEFAULT_PREFIX, disable_policies, enable_policies
-from odoobridge.bi.records import load
-from odoobridge.bi.refresh import refresh_run
-from odoobridge.bi.rls import user_filter
-from odoobridge.bi.status import bi_status
-from odoobridge.bi.tokens import audit_log, issue_guest_token, superset_client
+from odoobridge.cli.options import EnvOption, JsonOption, resolve_environment, triggered_by
 from odoobridge.cli.render import print_json, table
 from odoobridge.cli.state import CliState
-from odoobridge.cli.sync import EnvOption, JsonOption, resolve_environment, triggered_by
 
 bi_app = typer.Typer(help="Analytics views, read-only role, RLS, Superset.", no_args_is_help=True)
 access_app = typer.Typer(help="Who may see which company (user_company_access).",
@@ -63,6 +56,9 @@ def install_command(
     as_json: JsonOption = False,
 ) -> None:
     """Create or upgrade the analytics schema in Odoo's database (idempotent)."""
+    from odoobridge.bi.connection import admin_target, connect
+    from odoobridge.bi.install import install
+
     state: CliState = ctx.obj
     target = admin_target(state.settings(), dsn)
     with connect(target) as conn:
@@ -93,6 +89,9 @@ def refresh_command(
     as_json: JsonOption = False,
 ) -> None:
     """Refresh the materialized views (schedule this with cron or a systemd timer)."""
+    from odoobridge.bi.connection import admin_target
+    from odoobridge.bi.refresh import refresh_run
+
     state: CliState = ctx.obj
     target = admin_target(state.settings(), dsn)
     run = refresh_run(
@@ -113,6 +112,9 @@ def refresh_command(
 @bi_app.command("status")
 def status_command(ctx: typer.Context, dsn: DsnOption = None, as_json: JsonOption = False) -> None:
     """What is installed, against what this version ships."""
+    from odoobridge.bi.connection import admin_target, connect
+    from odoobridge.bi.status import bi_status
+
     state: CliState = ctx.obj
     target = admin_target(state.settings(), dsn)
     with connect(target) as conn:
@@ -144,6 +146,9 @@ def uninstall_command(
     as_json: JsonOption = False,
 ) -> None:
     """Remove everything OdooBridge created in Odoo's database, and nothing else."""
+    from odoobridge.bi.connection import admin_target, connect
+    from odoobridge.bi.install import uninstall
+
     state: CliState = ctx.obj
     target = admin_target(state.settings(), dsn)
     if not yes and not typer.confirm(f"Remove the analytics views from {target.where}?"):
@@ -174,6 +179,9 @@ def grant_command(
     as_json: JsonOption = False,
 ) -> None:
     """Give a login SELECT on the analytics schema only, with timeouts on the role."""
+    from odoobridge.bi.connection import admin_target, connect
+    from odoobridge.bi.grants import grant_readonly, grant_sql
+
     state: CliState = ctx.obj
     settings = state.settings()
     timeouts = {
@@ -214,16 +222,22 @@ def grant_command(
 def rls_enable_command(
     ctx: typer.Context,
     dsn: DsnOption = None,
-    prefix: Annotated[str, typer.Option(help="Company roles are PREFIX<company id>.")] = (
-        DEFAULT_PREFIX
-    ),
+    prefix: Annotated[
+        str | None,
+        typer.Option(
+            help="Company roles are PREFIX<company id> (default bi_company_).", show_default=False
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Company roles and row-level-secured copies of the materialized views."""
+    from odoobridge.bi.connection import admin_target, connect
+    from odoobridge.bi.policies import DEFAULT_PREFIX, enable_policies
+
     state: CliState = ctx.obj
     target = admin_target(state.settings(), dsn)
     with connect(target) as conn:
-        report = enable_policies(conn, prefix)
+        report = enable_policies(conn, prefix or DEFAULT_PREFIX)
     if as_json:
         print_json(report.as_dict())
         return
@@ -235,6 +249,10 @@ def rls_enable_command(
 @rls_app.command("disable")
 def rls_disable_command(ctx: typer.Context, dsn: DsnOption = None) -> None:
     """Drop the row-level-secured copies and the company roles created for them."""
+    from odoobridge.bi.connection import admin_target, connect
+    from odoobridge.bi.policies import disable_policies
+    from odoobridge.bi.records import load
+
     state: CliState = ctx.obj
     target = admin_target(state.settings(), dsn)
     kept: dict[str, str] = {}
@@ -251,6 +269,8 @@ def access_list_command(
     as_json: JsonOption = False,
 ) -> None:
     """Every user's company access."""
+    from odoobridge.bi import access as bi_access
+
     state: CliState = ctx.obj
     with state.store().session() as session:
         rows = [r.as_dict() for r in bi_access.list_access(session, user)]
@@ -270,6 +290,8 @@ def access_set_command(
     level: Annotated[str, typer.Argument(help="full, read or none.")],
 ) -> None:
     """Set one user's level for one company (a person's decision: derive keeps it)."""
+    from odoobridge.bi import access as bi_access
+
     state: CliState = ctx.obj
     parsed = bi_access.parse_level(level)
     with state.store().session() as session:
@@ -284,6 +306,8 @@ def access_remove_command(
     company: Annotated[int | None, typer.Option(help="Only this company.")] = None,
 ) -> None:
     """Remove a user's rows (all, or one company's)."""
+    from odoobridge.bi import access as bi_access
+
     state: CliState = ctx.obj
     with state.store().session() as session:
         count = bi_access.remove_access(session, email, company, by=triggered_by())
@@ -295,6 +319,8 @@ def access_derive_command(
     ctx: typer.Context, env: EnvOption = None, as_json: JsonOption = False
 ) -> None:
     """Derive access from Odoo users' allowed companies (latest sync of the environment)."""
+    from odoobridge.bi import access as bi_access
+
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
     with state.store().session() as session:
@@ -316,6 +342,9 @@ def access_clause_command(
     mode: Annotated[str | None, typer.Option(help="inline or lookup.")] = None,
 ) -> None:
     """Print the row-level-security clause for a user."""
+    from odoobridge.bi import access as bi_access
+    from odoobridge.bi.rls import user_filter
+
     state: CliState = ctx.obj
     with state.store().session() as session:
         allowed = user_filter(
@@ -327,6 +356,10 @@ def access_clause_command(
 @access_app.command("publish")
 def access_publish_command(ctx: typer.Context, dsn: DsnOption = None) -> None:
     """Copy user_company_access to analytics.user_company_access (for lookup clauses)."""
+    from odoobridge.bi import access as bi_access
+    from odoobridge.bi.access_publish import publish
+    from odoobridge.bi.connection import admin_target, connect
+
     state: CliState = ctx.obj
     target = admin_target(state.settings(), dsn)
     with state.store().session() as session:
@@ -344,6 +377,8 @@ def access_log_command(
     as_json: JsonOption = False,
 ) -> None:
     """The analytics audit log: guest tokens issued, newest first."""
+    from odoobridge.bi.tokens import audit_log
+
     state: CliState = ctx.obj
     with state.store().session() as session:
         rows = [r.as_dict() for r in audit_log(session, email=user, limit=limit)]
@@ -363,6 +398,8 @@ def token_command(
     as_json: JsonOption = False,
 ) -> None:
     """Request a Superset guest token for a user (audited like the API's)."""
+    from odoobridge.bi.tokens import issue_guest_token, superset_client
+
     state: CliState = ctx.obj
     settings = state.settings()
     client = superset_client(settings)

@@ -1,29 +1,28 @@
-"""``odoobridge check odoo`` and ``odoobridge setup-sql``."""
+"""``odoobridge check odoo`` and ``odoobridge setup-sql``.
+
+Domain modules are imported inside the commands that use them, so that ``odoobridge --help``
+answers at once (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
-from odoobridge.access.sync import odoo_target
+from odoobridge.cli.options import EnvOption, JsonOption, resolve_environment
 from odoobridge.cli.render import print_json
 from odoobridge.cli.state import CliState
-from odoobridge.cli.sync import EnvOption, JsonOption, resolve_environment
 from odoobridge.errors import ConfigError
-from odoobridge.sources.odoo_db import diagnose
-from odoobridge.sources.odoo_grants import setup_sql
-from odoobridge.sources.odoo_schema import Catalog, JsonbAdapter, LegacyAdapter, PrivilegeAdapter
-
-check_app = typer.Typer(help="Check a connection and its permissions.", no_args_is_help=True)
 
 
-@check_app.command("odoo")
 def check_odoo_command(
     ctx: typer.Context, env: EnvOption = None, as_json: JsonOption = False
 ) -> None:
     """Connect to Odoo's database, detect its version and check every grant the sync needs."""
+    from odoobridge.access.sync import odoo_target
+    from odoobridge.sources.odoo_db import diagnose
+
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
     report = diagnose(odoo_target(state.settings(), environment))
@@ -69,6 +68,16 @@ def setup_sql_command(
     env: EnvOption = None,
 ) -> None:
     """Print the SQL that creates OdooBridge's read-only login (for a DBA to run in psql)."""
+    from sqlalchemy.engine import make_url
+
+    from odoobridge.sources.odoo_grants import setup_sql
+    from odoobridge.sources.odoo_schema import (
+        Catalog,
+        JsonbAdapter,
+        LegacyAdapter,
+        PrivilegeAdapter,
+    )
+
     state: CliState = ctx.obj
     if database is None:
         environment = resolve_environment(state, env)
@@ -89,6 +98,6 @@ def setup_sql_command(
     )
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(check_app, name="check")
+def register(app: typer.Typer, check_app: typer.Typer) -> None:
+    check_app.command("odoo")(check_odoo_command)
     app.command("setup-sql")(setup_sql_command)

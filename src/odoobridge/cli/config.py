@@ -1,4 +1,8 @@
-"""``odoobridge config show``: every setting, secrets redacted."""
+"""``odoobridge config show``: every setting, secrets redacted.
+
+Domain modules are imported inside the commands that use them, so that ``odoobridge --help``
+answers at once (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 

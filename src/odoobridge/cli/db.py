@@ -1,4 +1,8 @@
-"""``odoobridge db …``: migrations and retention of the local store."""
+"""``odoobridge db …``: migrations and retention of the local store.
+
+Domain modules are imported inside the commands that use them, so that ``odoobridge --help``
+answers at once (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ import typer
 
 from odoobridge.cli.render import print_json
 from odoobridge.cli.state import CliState
-from odoobridge.store.migrate import current_revisions, head_revisions
-from odoobridge.store.retention import prune
 
 db_app = typer.Typer(help="The local store.", no_args_is_help=True)
 
@@ -17,6 +19,8 @@ db_app = typer.Typer(help="The local store.", no_args_is_help=True)
 @db_app.command("upgrade")
 def upgrade_command(ctx: typer.Context) -> None:
     """Apply pending migrations (the store also does this on start)."""
+    from odoobridge.store.migrate import current_revisions
+
     state: CliState = ctx.obj
     store = state.store()  # opening the store migrates it
     typer.echo(f"store at {', '.join(sorted(current_revisions(store.engine)))} (head)")
@@ -26,6 +30,7 @@ def upgrade_command(ctx: typer.Context) -> None:
 def current_command(ctx: typer.Context) -> None:
     """Show the store's migration revision and the newest one this version knows."""
     from odoobridge.store.engine import make_engine
+    from odoobridge.store.migrate import current_revisions, head_revisions
 
     state: CliState = ctx.obj
     engine = make_engine(state.settings().store_url)
@@ -45,6 +50,8 @@ def prune_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Drop sync history older than the retention period (the latest run of each source stays)."""
+    from odoobridge.store.retention import prune
+
     state: CliState = ctx.obj
     days = keep_days or state.settings().retention_days
     if days is None:

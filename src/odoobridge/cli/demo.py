@@ -1,4 +1,8 @@
-"""``odoobridge demo``: the embedded default — bundled demo data synced into the local store."""
+"""``odoobridge demo``: the embedded default — bundled demo data synced into the local store.
+
+Domain modules are imported inside the commands that use them, so that ``odoobridge --help``
+answers at once (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 
@@ -9,25 +13,14 @@ from typing import Annotated
 
 import typer
 
-from odoobridge.access.comparisons import run_compare
-from odoobridge.access.findings.base import SEVERITIES
-from odoobridge.access.findings.reports import findings_for
-from odoobridge.access.sync import open_source, sync_odoo
-from odoobridge.auth.accounts import count_accounts, create_local_account
-from odoobridge.auth.audit import Origin
 from odoobridge.auth.roles import Role
+from odoobridge.cli.options import EnvOption, resolve_environment, triggered_by
 from odoobridge.cli.render import progress_bar
 from odoobridge.cli.serve import run_server
 from odoobridge.cli.state import CliState
-from odoobridge.cli.sync import EnvOption, resolve_environment, status_command, triggered_by
-from odoobridge.demo import ENTRA_USERS, ODOO_PREPROD
-from odoobridge.demo.export import write_mock_file
-from odoobridge.demo.scale import ScaleSizes, inflate
-from odoobridge.demo.variants import production_variant
-from odoobridge.directory.reading import MockSource
-from odoobridge.directory.sync import sync_azure
+from odoobridge.cli.sync import status_command
+from odoobridge.demo.sizes import ScaleSizes
 from odoobridge.environment import Environment
-from odoobridge.sources.odoo_mock import OdooMockReader
 
 DEMO_ADMIN = "admin@odoobridge.demo"
 
@@ -42,6 +35,18 @@ def demo_command(
 ) -> None:
     """Sync the bundled demo data (the real Odoo 18.0 demo database as Pre-Production, a drifted
     copy as Production, matching Entra ID users), compare them, and serve the web app."""
+    from odoobridge.access.comparisons import run_compare
+    from odoobridge.access.findings.base import SEVERITIES
+    from odoobridge.access.findings.reports import findings_for
+    from odoobridge.access.sync import sync_odoo
+    from odoobridge.auth.accounts import count_accounts, create_local_account
+    from odoobridge.auth.audit import Origin
+    from odoobridge.demo import ENTRA_USERS, ODOO_PREPROD
+    from odoobridge.demo.variants import production_variant
+    from odoobridge.directory.reading import MockSource
+    from odoobridge.directory.sync import sync_azure
+    from odoobridge.sources.odoo_mock import OdooMockReader
+
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
@@ -105,6 +110,9 @@ def export_command(
     env: EnvOption = None,
 ) -> None:
     """Capture the environment's live Odoo security model as a mock file."""
+    from odoobridge.access.sync import open_source
+    from odoobridge.demo.export import write_mock_file
+
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
     settings = state.settings().model_copy(update={"allow_sync_mocks": False})
@@ -122,6 +130,8 @@ def inflate_command(
     rules: Annotated[int, typer.Option(min=1)] = ScaleSizes.rules,
 ) -> None:
     """Inflate a COPY of an Odoo database with generated users, groups and rights (for scale)."""
+    from odoobridge.demo.scale import inflate
+
     sizes = ScaleSizes(users, groups, min(groups_per_user, groups), acls, rules)
     counts = inflate(dsn, sizes)
     typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()))

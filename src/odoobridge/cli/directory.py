@@ -1,19 +1,21 @@
-"""``odoobridge sync azure`` and ``odoobridge check azure``."""
+"""``odoobridge sync azure`` and ``odoobridge check azure``.
+
+Domain modules are imported inside the commands that use them, so that ``odoobridge --help``
+answers at once (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from odoobridge.cli.check import check_app
+from odoobridge.cli.options import JsonOption, triggered_by
 from odoobridge.cli.render import print_json, progress_bar, table
 from odoobridge.cli.state import CliState
-from odoobridge.cli.sync import JsonOption, sync_app, triggered_by
-from odoobridge.directory.sync import sync_azure
-from odoobridge.sources.graph import GraphClient
-from odoobridge.sources.graph_check import check_graph, check_mock
-from odoobridge.sync.models import SyncRun
+
+if TYPE_CHECKING:
+    from odoobridge.sync.models import SyncRun
 
 FullOption = Annotated[
     bool, typer.Option("--full", help="List every user instead of following the delta link.")
@@ -53,6 +55,8 @@ def sync_azure_command(
     ctx: typer.Context, full: FullOption = False, as_json: JsonOption = False
 ) -> None:
     """Read users, departments and account state from Microsoft Entra ID (delta when possible)."""
+    from odoobridge.directory.sync import sync_azure
+
     state: CliState = ctx.obj
     with progress_bar(not as_json) as listeners:
         run = sync_azure(
@@ -94,6 +98,9 @@ def sync_azure_command(
 
 def check_azure_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Get a token, read one page of users, and check change tracking and sign-in activity."""
+    from odoobridge.sources.graph import GraphClient
+    from odoobridge.sources.graph_check import check_graph, check_mock
+
     state: CliState = ctx.obj
     settings = state.settings()
     if settings.allow_sync_mocks and settings.azure_user_sync_mock_file is not None:
@@ -111,9 +118,7 @@ def check_azure_command(ctx: typer.Context, as_json: JsonOption = False) -> None
         raise typer.Exit(1)
 
 
-def register(app: typer.Typer) -> None:
-    """The commands join the ``sync`` and ``check`` groups (registered on ``app`` by their own
-    modules)."""
-    del app
+def register(sync_app: typer.Typer, check_app: typer.Typer) -> None:
+    """The commands join the ``sync`` and ``check`` groups."""
     sync_app.command("azure")(sync_azure_command)
     check_app.command("azure")(check_azure_command)

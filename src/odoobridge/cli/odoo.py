@@ -1,27 +1,29 @@
 """``odoobridge odoo …``: the Odoo gateway from the command line — status, searches, a partner's
 history, proposals, execute and cancel. With ``--json`` each prints exactly what the matching
-route under ``/odoo`` answers."""
+route under ``/odoo`` answers.
+
+Domain modules are imported inside the commands that use them, so that ``odoobridge --help``
+answers at once (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import BaseModel, ValidationError
 
-from odoobridge.auth.audit import Origin
+from odoobridge.cli.options import JsonOption, triggered_by
 from odoobridge.cli.render import print_json, table
 from odoobridge.cli.state import CliState
-from odoobridge.cli.sync import JsonOption, triggered_by
 from odoobridge.errors import AppError, ConfigError
-from odoobridge.gateway import proposals as gp
-from odoobridge.gateway import schemas as gs
-from odoobridge.gateway import search
-from odoobridge.gateway.execute import ExecutionFailed, execute_proposal
-from odoobridge.gateway.models import ProposalStatus
-from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig
+from odoobridge.gateway.paging import DEFAULT_LIMIT, MAX_LIMIT
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from odoobridge.sources.odoo_rpc import OdooRpcClient
 
 odoo_app = typer.Typer(help="Odoo's business records: search, proposals, execute.",
                        no_args_is_help=True)  # fmt: skip
@@ -29,9 +31,9 @@ search_app = typer.Typer(help="Search Odoo (what POST /odoo/search/… answers).
                          no_args_is_help=True)  # fmt: skip
 odoo_app.add_typer(search_app, name="search")
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound="BaseModel")
 LimitOption = Annotated[
-    int, typer.Option(min=1, max=gs.MAX_LIMIT, help="Records per page (at most 500).")
+    int, typer.Option(min=1, max=MAX_LIMIT, help="Records per page (at most 500).")
 ]
 OffsetOption = Annotated[int, typer.Option(min=0, help="Records to skip (paging).")]
 NameOption = Annotated[str | None, typer.Option(help="Part of the name.")]
@@ -40,12 +42,16 @@ PartnerOption = Annotated[int | None, typer.Option("--partner-id", help="A partn
 
 @contextmanager
 def odoo_client(state: CliState) -> Iterator[OdooRpcClient]:
+    from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig
+
     with OdooRpcClient(OdooRpcConfig.from_settings(state.settings())) as client:
         yield client
 
 
 def criteria(model: type[Model], **values: Any) -> Model:
     """The route's payload from the options; a bad value is one line naming the option."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
@@ -111,6 +117,9 @@ def show_page(kind: str, answer: dict[str, Any], offset: int, as_json: bool) -> 
 @odoo_app.command("status")
 def status_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Whether Odoo's API answers and accepts our credentials (exit 1 when not)."""
+    from odoobridge.gateway import search
+    from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig
+
     state: CliState = ctx.obj
     settings = state.settings()
     try:
@@ -143,11 +152,14 @@ def search_partners(
     is_company: Annotated[
         bool | None, typer.Option("--is-company/--is-person", help="Companies or people only.")
     ] = None,
-    limit: LimitOption = gs.DEFAULT_LIMIT,
+    limit: LimitOption = DEFAULT_LIMIT,
     offset: OffsetOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Contacts and companies."""
+    from odoobridge.gateway import schemas as gs
+    from odoobridge.gateway import search
+
     found = criteria(gs.PartnerSearch, query=query, email=email, phone=phone, website=website,
                      is_company=is_company, limit=limit, offset=offset)  # fmt: skip
     with odoo_client(ctx.obj) as client:
@@ -161,11 +173,14 @@ def search_leads(
     email: Annotated[str | None, typer.Option(help="The lead's e-mail address.")] = None,
     name: NameOption = None,
     stage: Annotated[str | None, typer.Option(help="The stage's name.")] = None,
-    limit: LimitOption = gs.DEFAULT_LIMIT,
+    limit: LimitOption = DEFAULT_LIMIT,
     offset: OffsetOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """CRM leads and opportunities."""
+    from odoobridge.gateway import schemas as gs
+    from odoobridge.gateway import search
+
     found = criteria(gs.LeadSearch, partner_id=partner_id, email=email, name=name, stage=stage,
                      limit=limit, offset=offset)  # fmt: skip
     with odoo_client(ctx.obj) as client:
@@ -175,9 +190,12 @@ def search_leads(
 @search_app.command("projects")
 def search_projects(
     ctx: typer.Context, partner_id: PartnerOption = None, name: NameOption = None,
-    limit: LimitOption = gs.DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
+    limit: LimitOption = DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Projects."""
+    from odoobridge.gateway import schemas as gs
+    from odoobridge.gateway import search
+
     found = criteria(gs.ProjectSearch, partner_id=partner_id, name=name, limit=limit,
                      offset=offset)  # fmt: skip
     with odoo_client(ctx.obj) as client:
@@ -189,9 +207,12 @@ def search_tasks(
     ctx: typer.Context,
     project_id: Annotated[int | None, typer.Option("--project-id", help="A project's id.")] = None,
     partner_id: PartnerOption = None, name: NameOption = None,
-    limit: LimitOption = gs.DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
+    limit: LimitOption = DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Project tasks."""
+    from odoobridge.gateway import schemas as gs
+    from odoobridge.gateway import search
+
     found = criteria(gs.TaskSearch, project_id=project_id, partner_id=partner_id, name=name,
                      limit=limit, offset=offset)  # fmt: skip
     with odoo_client(ctx.obj) as client:
@@ -204,9 +225,12 @@ def search_activities(
     partner_id: PartnerOption = None,
     res_model: Annotated[str | None, typer.Option("--res-model", help="e.g. crm.lead")] = None,
     res_id: Annotated[int | None, typer.Option("--res-id", help="The record's id.")] = None,
-    limit: LimitOption = gs.DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
+    limit: LimitOption = DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Scheduled activities (on a partner, its leads and tasks; or on one record)."""
+    from odoobridge.gateway import schemas as gs
+    from odoobridge.gateway import search
+
     found = criteria(gs.ActivitySearch, partner_id=partner_id, res_model=res_model,
                      res_id=res_id, limit=limit, offset=offset)  # fmt: skip
     with odoo_client(ctx.obj) as client:
@@ -220,9 +244,12 @@ def search_calendar(
         list[int] | None, typer.Option("--partner-id", help="An attendee (repeatable).")
     ] = None,
     name: NameOption = None,
-    limit: LimitOption = gs.DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
+    limit: LimitOption = DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Calendar events."""
+    from odoobridge.gateway import schemas as gs
+    from odoobridge.gateway import search
+
     found = criteria(gs.CalendarSearch, partner_ids=partner_id or None, name=name, limit=limit,
                      offset=offset)  # fmt: skip
     with odoo_client(ctx.obj) as client:
@@ -232,9 +259,11 @@ def search_calendar(
 @odoo_app.command("partner")
 def partner_command(
     ctx: typer.Context, partner_id: int,
-    limit: LimitOption = gs.DEFAULT_LIMIT, as_json: JsonOption = False,
+    limit: LimitOption = DEFAULT_LIMIT, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """A partner and its leads, projects, tasks, activities and calendar events."""
+    from odoobridge.gateway import search
+
     with odoo_client(ctx.obj) as client:
         history = search.partner_history(client, partner_id, limit)
     if as_json:
@@ -255,11 +284,14 @@ def partner_command(
 def proposals_command(
     ctx: typer.Context,
     status: Annotated[str, typer.Option(help="pending, executed, failed, … or all.")] = "pending",
-    limit: LimitOption = gs.DEFAULT_LIMIT,
+    limit: LimitOption = DEFAULT_LIMIT,
     offset: OffsetOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Proposals, newest first (what GET /odoo/proposals answers)."""
+    from odoobridge.gateway import proposals as gp
+    from odoobridge.gateway.models import ProposalStatus
+
     if status not in (*ProposalStatus.ALL, "all"):
         raise ConfigError(f"--status {status!r}: use {', '.join(ProposalStatus.ALL)} or all")
     state: CliState = ctx.obj
@@ -284,6 +316,10 @@ def execute_command(
     as_json: JsonOption = False,
 ) -> None:
     """Run a pending proposal, once (what POST /odoo/execute/ID answers)."""
+    from odoobridge.auth.audit import Origin
+    from odoobridge.gateway import proposals as gp
+    from odoobridge.gateway.execute import ExecutionFailed, execute_proposal
+
     state: CliState = ctx.obj
     store, settings = state.store(), state.settings()
     with store.session() as session:
@@ -328,6 +364,9 @@ def show_results(answer: dict[str, Any]) -> None:
 @odoo_app.command("cancel")
 def cancel_command(ctx: typer.Context, proposal_id: str, as_json: JsonOption = False) -> None:
     """Cancel a pending proposal (what DELETE /odoo/proposals/ID answers)."""
+    from odoobridge.auth.audit import Origin
+    from odoobridge.gateway import proposals as gp
+
     state: CliState = ctx.obj
     with state.store().write_session() as session:
         answer = gp.cancel_proposal(session, proposal_id, actor=triggered_by(),

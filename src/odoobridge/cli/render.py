@@ -6,13 +6,14 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from odoobridge.sync.runs import ProgressListener, ProgressState
+if TYPE_CHECKING:
+    from odoobridge.sync.runs import ProgressListener, ProgressState
 
 console = Console()
 err_console = Console(stderr=True)

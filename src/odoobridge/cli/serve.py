@@ -1,15 +1,21 @@
-"""``odoobridge serve``: the web application under uvicorn (default http://127.0.0.1:3200)."""
+"""``odoobridge serve``: the web application under uvicorn (default http://127.0.0.1:3200).
+
+Domain modules are imported inside the commands that use them, so that ``odoobridge --help``
+answers at once (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from odoobridge.cli.state import CliState
 from odoobridge.errors import ConfigError
 from odoobridge.logs import configure_logging, get_logger, kv
-from odoobridge.settings import Settings
+
+if TYPE_CHECKING:
+    from odoobridge.settings import Settings
 
 log = get_logger(__name__)
 

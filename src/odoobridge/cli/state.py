@@ -1,13 +1,20 @@
-"""Settings and store, built once per command and only when a command needs them."""
+"""Settings and store, built once per command and only when a command needs them.
+
+Settings (pydantic), the store (SQLAlchemy, Alembic) and logging are imported when first asked
+for, not when the CLI starts: ``odoobridge --help`` must not pay for them (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from odoobridge.errors import ConfigError
-from odoobridge.logs import configure_logging
-from odoobridge.settings import Settings
-from odoobridge.store.engine import Store
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from odoobridge.settings import Settings
+    from odoobridge.store.engine import Store
 
 
 def _settings_error(exc: ValidationError) -> ConfigError:
@@ -23,6 +30,11 @@ class CliState:
 
     def settings(self) -> Settings:
         if self._settings is None:
+            from pydantic import ValidationError
+
+            from odoobridge.logs import configure_logging
+            from odoobridge.settings import Settings
+
             try:
                 self._settings = Settings()
             except ValidationError as exc:
@@ -39,6 +51,8 @@ class CliState:
 
     def store(self) -> Store:
         if self._store is None:
+            from odoobridge.store.engine import Store
+
             self._store = Store(self.settings().store_url)
         return self._store
 

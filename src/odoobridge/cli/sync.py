@@ -1,39 +1,23 @@
-"""``odoobridge sync …``, ``odoobridge runs`` and ``odoobridge status``."""
+"""``odoobridge sync …``, ``odoobridge runs`` and ``odoobridge status``.
+
+Domain modules are imported inside the commands that use them, so that ``odoobridge --help``
+answers at once (DESIGN.md rule 12).
+"""
 
 from __future__ import annotations
 
-import getpass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from odoobridge.access.sync import sync_odoo
-from odoobridge.access.views.summary import environment_summary
+from odoobridge.cli.directory import echo_directory_summary
+from odoobridge.cli.options import EnvOption, JsonOption, resolve_environment, triggered_by
 from odoobridge.cli.render import print_json, progress_bar, table
 from odoobridge.cli.state import CliState
-from odoobridge.directory.summary import directory_summary
 from odoobridge.environment import Environment
-from odoobridge.sync.models import SyncRun
-from odoobridge.sync.runs import get_run, list_runs
 
-sync_app = typer.Typer(help="Pull a source into the store.", no_args_is_help=True)
-
-EnvOption = Annotated[
-    str | None,
-    typer.Option("--env", "-e", help="preprod or prod (default: ODOO_ENVIRONMENT)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def triggered_by() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-def resolve_environment(state: CliState, env: str | None) -> Environment:
-    return Environment.parse(env) if env else state.settings().odoo_environment
+if TYPE_CHECKING:
+    from odoobridge.sync.models import SyncRun
 
 
 def _run_line(run: SyncRun) -> str:
@@ -45,11 +29,12 @@ def _run_line(run: SyncRun) -> str:
     return f"run {run.id} {run.status}: {counts}"
 
 
-@sync_app.command("odoo")
 def sync_odoo_command(
     ctx: typer.Context, env: EnvOption = None, as_json: JsonOption = False
 ) -> None:
     """Read Odoo's groups, users, memberships, inheritance, access rights and rules."""
+    from odoobridge.access.sync import sync_odoo
+
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
     with progress_bar(not as_json) as listeners:
@@ -85,6 +70,8 @@ def runs_command(
     as_json: JsonOption = False,
 ) -> None:
     """List past sync runs, newest first (or show one)."""
+    from odoobridge.sync.runs import get_run, list_runs
+
     state: CliState = ctx.obj
     with state.store().session() as session:
         if run_id is not None:
@@ -120,6 +107,9 @@ def runs_command(
 
 def status_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """What the store holds: the latest run of each source and the headline counts."""
+    from odoobridge.access.views.summary import environment_summary
+    from odoobridge.directory.summary import directory_summary
+
     state: CliState = ctx.obj
     with state.store().session() as session:
         summaries = [environment_summary(session, env) for env in Environment]
@@ -134,12 +124,10 @@ def status_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
         run = summary["run"]
         typer.echo(f"{summary['label']}: run {run['id']} at {run['completed_at']}")
         table(None, ["fact", "count"], [[k, v] for k, v in summary["counts"].items()])
-    from odoobridge.cli.directory import echo_directory_summary  # imports this module
-
     echo_directory_summary(entra)
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(sync_app, name="sync")
+def register(app: typer.Typer, sync_app: typer.Typer) -> None:
+    sync_app.command("odoo")(sync_odoo_command)
     app.command("runs")(runs_command)
     app.command("status")(status_command)

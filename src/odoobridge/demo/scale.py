@@ -10,21 +10,12 @@ On 16–18, where Odoo stores implied memberships too, the implied ones are adde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
+from odoobridge.demo.sizes import ScaleSizes
 from odoobridge.errors import ConfigError
-
-
-@dataclass(frozen=True)
-class ScaleSizes:
-    users: int = 20_000
-    groups: int = 1_000
-    groups_per_user: int = 15
-    acls: int = 20_000
-    rules: int = 1_000
 
 
 def _run(cur: psycopg.Cursor[Any], query: str, params: Any = None) -> None:
@@ -82,7 +73,10 @@ def _ints(values: list[int]) -> str:
     return "'{" + ",".join(str(int(v)) for v in values) + "}'::int[]"
 
 
-def inflate(dsn: str, sizes: ScaleSizes = ScaleSizes()) -> dict[str, int]:
+DEFAULT_SIZES = ScaleSizes()
+
+
+def inflate(dsn: str, sizes: ScaleSizes = DEFAULT_SIZES) -> dict[str, int]:
     """Add generated users, groups, memberships, ACL rows and rules to the Odoo database at
     ``dsn`` (a login that may write there). Returns the resulting table counts."""
     conninfo = dsn.replace("postgresql+psycopg://", "postgresql://")

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from odoobridge.auth.audit import record
+from odoobridge.auth.principal import Principal
 from odoobridge.directory.models import SYNC_TYPE
 from odoobridge.directory.reading import open_source
 from odoobridge.directory.sync import sync_azure
 from odoobridge.sync.background import start_in_background
 from odoobridge.sync.runs import ProgressListener
 from odoobridge.sync.schemas import SyncStarted
-from odoobridge.web.deps import Admin, Principal, get_settings, get_store, origin_of
+from odoobridge.web.deps import Admin, get_settings, get_store, origin_of
 
 router = APIRouter(prefix="/api", tags=["entra"])
 

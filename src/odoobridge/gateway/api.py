@@ -16,23 +16,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
 from odoobridge.errors import AppError
 from odoobridge.gateway import proposals as gp
 from odoobridge.gateway import schemas as gs
 from odoobridge.gateway import search
 from odoobridge.gateway.execute import ExecutionFailed, execute_proposal
+from odoobridge.gateway.paging import DEFAULT_LIMIT, MAX_LIMIT
 from odoobridge.gateway.ratelimit import Bucket, GatewayLimits
 from odoobridge.redact import redact
 from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig
-from odoobridge.web.deps import (
-    DbSession,
-    Principal,
-    get_settings,
-    get_store,
-    origin_of,
-    require_scope,
-)
+from odoobridge.web.deps import DbSession, get_settings, get_store, origin_of, require_scope
 
 router = APIRouter(prefix="/odoo", tags=["odoo gateway"])
 _client_lock = threading.Lock()
@@ -123,7 +118,7 @@ def partner_history(
     partner_id: int,
     _p: Reader,
     client: Odoo,
-    limit: Annotated[int, Query(ge=1, le=gs.MAX_LIMIT)] = gs.DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> JSONResponse:
     return json_answer(search.partner_history(client, partner_id, limit))
 
@@ -218,7 +213,7 @@ def proposals(
     session: DbSession,
     _p: Reader,
     status: gs.ProposalStatusFilter = "pending",
-    limit: Annotated[int, Query(ge=1, le=gs.MAX_LIMIT)] = gs.DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     return gp.list_proposals(session, status=status, limit=limit, offset=offset)

@@ -7,13 +7,12 @@ carry an offset).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 500
+from odoobridge.gateway.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
@@ -172,8 +171,6 @@ class CalendarEventProposal(Payload):
 
 
 def _naive_utc(value: datetime) -> datetime:
-    from datetime import UTC
-
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 

@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from odoobridge.errors import AppError, NotFound, Unprocessable
+from odoobridge.gateway.paging import DEFAULT_LIMIT
 from odoobridge.gateway.schemas import (
-    DEFAULT_LIMIT,
     ActivitySearch,
     CalendarSearch,
     LeadSearch,

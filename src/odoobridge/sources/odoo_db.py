@@ -223,7 +223,7 @@ class OdooDbReader:
             self.adapter = choose_adapter(catalog, self.target.lang)
             self.grants = check_grants(self.driver, catalog, self.adapter.needs())
             if not self.check_only:
-                self.grants.raise_for_problems(self.target)
+                raise_for_problems(self.grants, self.target)
             version = self._base_version() if self.grants.readable("ir_module_module") else None
             self._queries = self.adapter.queries()
             skipped = self.grants.skipped
@@ -289,6 +289,27 @@ class _Translating:
 _PERMISSION = re.compile(r"permission denied for (?:table|relation|view) (\w+)")
 _MISSING_TABLE = re.compile(r'relation "([\w.]+)" does not exist')
 _MISSING_COLUMN = re.compile(r'column "?([\w.]+)"? does not exist')
+
+
+def raise_for_problems(grants: GrantReport, target: OdooDbTarget) -> None:
+    """Stop before reading when a needed table or column is absent or may not be read, saying
+    which GRANT fixes it."""
+    problems = grants.required_problems()
+    absent = [s for s in problems if not s.exists or s.missing_columns]
+    if absent:
+        parts = [
+            s.need.table if not s.exists else f"{s.need.table}.{'/'.join(s.missing_columns)}"
+            for s in absent
+        ]
+        raise OdooDbSchemaError(
+            f"{target.where} lacks {', '.join(parts)}: is this a supported Odoo database "
+            "(16, 17, 18 or 19; 15 and older with en_US)?"
+        )
+    if problems:
+        first = problems[0]
+        table = first.need.table
+        fixes = " ".join(f for s in problems if (f := s.fix(grants.role)))
+        raise OdooDbPermissionError(f"permission denied for table {table} — run: {fixes}")
 
 
 def translate_error(exc: BaseException, target: OdooDbTarget) -> OdooDbError:

@@ -7,14 +7,11 @@ current login without any grant, so a check can say exactly what is missing befo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 
 from odoobridge.sources.odoo_schema import Catalog, TableNeed, all_needed_tables, quote_ident
-
-if TYPE_CHECKING:
-    from odoobridge.sources.odoo_db import OdooDbTarget
 
 _CATALOG_SQL = """
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
@@ -106,26 +103,6 @@ class GrantReport:
                 f"REVOKE TEMPORARY ON DATABASE {quote_ident(self.database)} FROM PUBLIC;"
             )
         return warnings
-
-    def raise_for_problems(self, target: OdooDbTarget) -> None:
-        from odoobridge.sources.odoo_db import OdooDbPermissionError, OdooDbSchemaError
-
-        problems = self.required_problems()
-        absent = [s for s in problems if not s.exists or s.missing_columns]
-        if absent:
-            parts = [
-                s.need.table if not s.exists else f"{s.need.table}.{'/'.join(s.missing_columns)}"
-                for s in absent
-            ]
-            raise OdooDbSchemaError(
-                f"{target.where} lacks {', '.join(parts)}: is this a supported Odoo database "
-                "(16, 17, 18 or 19; 15 and older with en_US)?"
-            )
-        if problems:
-            first = problems[0]
-            table = first.need.table
-            fixes = " ".join(f for s in problems if (f := s.fix(self.role)))
-            raise OdooDbPermissionError(f"permission denied for table {table} — run: {fixes}")
 
 
 def check_grants(

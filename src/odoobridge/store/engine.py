@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from odoobridge.errors import ConfigError
 from odoobridge.redact import redact_url
+from odoobridge.store.migrate import upgrade
 
 
 def normalise_url(url: str) -> str:
@@ -77,8 +78,6 @@ class Store:
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
-            from odoobridge.store.migrate import upgrade
-
             upgrade(self.engine)
 
     @property

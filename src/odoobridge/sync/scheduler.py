@@ -20,7 +20,9 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from odoobridge.access.sync import sync_odoo
 from odoobridge.auth.audit import Origin, record
+from odoobridge.directory.sync import sync_azure
 from odoobridge.environment import Environment
 from odoobridge.errors import AppError, ConfigError, RunAlreadyRunning
 from odoobridge.logs import get_logger, kv
@@ -35,15 +37,11 @@ SyncJob = Callable[[Store, Settings, str | None], Any]
 
 
 def _odoo_job(store: Store, settings: Settings, environment: str | None) -> Any:
-    from odoobridge.access.sync import sync_odoo
-
     assert environment is not None
     return sync_odoo(store, settings, Environment(environment), triggered_by=ACTOR)
 
 
 def _entra_job(store: Store, settings: Settings, environment: str | None) -> Any:
-    from odoobridge.directory.sync import sync_azure
-
     return sync_azure(store, settings, triggered_by=ACTOR)
 
 

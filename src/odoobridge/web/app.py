@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,19 +23,35 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import odoobridge
+from odoobridge.access import api as access_api
+from odoobridge.access import pages as access_pages
+from odoobridge.access.analysis import api as analysis_api
+from odoobridge.access.analysis import pages as analysis_pages
+from odoobridge.access.findings import api as findings_api
+from odoobridge.access.views import api as views_api
+from odoobridge.access.views import pages as views_pages
 from odoobridge.access.views.runview import RunViews
 from odoobridge.access.views.stats import HeadlineStats, LatestRuns
+from odoobridge.auth import api as auth_api
+from odoobridge.auth import pages as auth_pages
+from odoobridge.auth import sso_pages
 from odoobridge.auth.apikeys import KeyUseRecorder
 from odoobridge.auth.sso import EntraSignIn
+from odoobridge.bi import api as bi_api
+from odoobridge.bi import pages as bi_pages
+from odoobridge.directory import api as directory_api
 from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
+from odoobridge.gateway import api as gateway_api
 from odoobridge.gateway.api import close_client
 from odoobridge.gateway.ratelimit import GatewayLimits
+from odoobridge.logs import configure_logging
 from odoobridge.redact import redact
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
+from odoobridge.sync import api as sync_api
 from odoobridge.sync.background import wait_for_background_syncs
 from odoobridge.sync.scheduler import parse_schedule, start_scheduler
-from odoobridge.web import health, vendor
+from odoobridge.web import dashboard, health, vendor
 from odoobridge.web.authcache import AuthCache
 from odoobridge.web.deps import public
 from odoobridge.web.render import STATIC_DIR, make_templates, render
@@ -136,8 +152,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _docs_router() -> Any:
-    from fastapi import APIRouter
-
     router = APIRouter(dependencies=[Depends(public)], include_in_schema=False)
 
     @router.get("/docs")
@@ -214,23 +228,6 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
 
 def mount_domains(app: FastAPI) -> None:
     """Each domain's JSON API and pages (one line per router)."""
-    from odoobridge.access import api as access_api
-    from odoobridge.access import pages as access_pages
-    from odoobridge.access.analysis import api as analysis_api
-    from odoobridge.access.analysis import pages as analysis_pages
-    from odoobridge.access.findings import api as findings_api
-    from odoobridge.access.views import api as views_api
-    from odoobridge.access.views import pages as views_pages
-    from odoobridge.auth import api as auth_api
-    from odoobridge.auth import pages as auth_pages
-    from odoobridge.auth import sso_pages
-    from odoobridge.bi import api as bi_api
-    from odoobridge.bi import pages as bi_pages
-    from odoobridge.directory import api as directory_api
-    from odoobridge.gateway import api as gateway_api
-    from odoobridge.sync import api as sync_api
-    from odoobridge.web import dashboard
-
     app.include_router(dashboard.router)
     app.include_router(auth_pages.router)
     app.include_router(sso_pages.router)
@@ -252,9 +249,6 @@ def mount_domains(app: FastAPI) -> None:
 def app_from_environment() -> FastAPI:
     """The app built from the process's settings (``odoobridge serve --workers N`` builds one
     per worker process, each with its own scheduler: the store lock keeps jobs single)."""
-    from odoobridge.logs import configure_logging
-    from odoobridge.settings import Settings
-
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     return create_app(settings, Store(settings.store_url), scheduler=True)

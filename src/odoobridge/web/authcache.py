@@ -16,12 +16,9 @@ import threading
 import time
 from collections.abc import Hashable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from odoobridge.auth.principal import Principal
 from odoobridge.store.base import utcnow
-
-if TYPE_CHECKING:
-    from odoobridge.web.deps import Principal
 
 
 class AuthCache:

@@ -25,6 +25,7 @@ from odoobridge.auth.accounts import ensure_may_sign_in
 from odoobridge.auth.apikeys import authenticate_key, key_digest, needs_marking
 from odoobridge.auth.audit import Origin
 from odoobridge.auth.models import Account
+from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
 from odoobridge.errors import Forbidden, Unauthorized
 from odoobridge.settings import Settings
@@ -36,21 +37,6 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 API_KEY_HEADER = "x-api-key"
 SIGN_IN_NEEDED = "sign in first, or send an API key in the X-API-Key header"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """A signed-in person (``kind="session"``) or an API key (``kind="api_key"``)."""
-
-    kind: Literal["session", "api_key"]
-    id: int
-    actor: str  # how the audit log names it: an email, or ``apikey:<prefix>``
-    name: str
-    role: Role
-    scopes: frozenset[str] = frozenset()
-
-    def allows(self, role: Role) -> bool:
-        return self.role.allows(role)
 
 
 # --- the application's parts --------------------------------------------------------------------

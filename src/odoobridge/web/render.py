@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
-from odoobridge.web.deps import Principal, csrf_token
+from odoobridge.web.deps import csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"

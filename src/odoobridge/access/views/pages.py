@@ -18,10 +18,11 @@ from odoobridge.access.analysis.state import resolve_run
 from odoobridge.access.views.groups import applications, group_detail, list_groups
 from odoobridge.access.views.runview import RunView
 from odoobridge.access.views.users import SORTS, UserFilter, filter_users, user_detail
+from odoobridge.auth.principal import Principal
 from odoobridge.environment import Environment
 from odoobridge.errors import NotFound
 from odoobridge.store.base import utcnow
-from odoobridge.web.deps import DbSession, Principal, Viewer, get_settings
+from odoobridge.web.deps import DbSession, Viewer, get_settings
 from odoobridge.web.render import render, render_fragment
 
 router = APIRouter(include_in_schema=False)
