@@ -191,7 +191,7 @@ def in_process(settings: Settings, store: Store, key: str, client: OdooRpcClient
     from odoobridge.web.app import create_app
 
     app = create_app(settings, store)
-    app.state.gateway_client = Replay(client)
+    app.state.odoobridge.odoo = Replay(client)
 
     async def call(verb: str, path: str, payload: dict[str, Any] | None) -> int:
         body = json.dumps(payload).encode() if payload is not None else b""

@@ -99,7 +99,7 @@ def test_the_scheduler_fires_inside_serve(
     )
     app = create_app(settings, store, scheduler=True)
     with live_server(app):
-        scheduler = app.state.scheduler
+        scheduler = app.state.odoobridge.scheduler
         job = scheduler.get_job("odoo_postgres:PREPROD")
         assert job.next_run_time.hour == 3 and job.next_run_time.minute == 0
         job.modify(next_run_time=datetime.now(UTC))  # fire now instead of at 03:00

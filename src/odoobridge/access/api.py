@@ -19,7 +19,15 @@ from odoobridge.environment import Environment
 from odoobridge.sync.background import start_in_background
 from odoobridge.sync.runs import ProgressListener
 from odoobridge.sync.schemas import OdooSyncRequest, SyncStarted
-from odoobridge.web.deps import Admin, Auditor, DbSession, get_settings, get_store, origin_of
+from odoobridge.web.deps import (
+    Admin,
+    Auditor,
+    DbSession,
+    app_state,
+    get_settings,
+    get_store,
+    origin_of,
+)
 from odoobridge.web.exports import ExportFormat, export_response
 from odoobridge.web.schemas import EnvironmentName
 
@@ -31,7 +39,7 @@ def trigger_odoo_sync(request: Request, environment: Environment, principal: Pri
     store = get_store(request)
     settings = get_settings(request)
     source = open_source(settings, environment)  # a missing setting answers 400 right here
-    latest_runs = request.app.state.latest_runs
+    latest_runs = app_state(request).latest_runs
 
     def work(listeners: list[ProgressListener]) -> None:
         try:
@@ -44,7 +52,7 @@ def trigger_odoo_sync(request: Request, environment: Environment, principal: Pri
                 source=source,
             )
         finally:
-            latest_runs.forget()  # pages show the new run at once
+            latest_runs.clear()  # pages show the new run at once
 
     run_id = start_in_background(store, SYNC_TYPE, environment.value, work)
     with store.session() as session:

@@ -22,6 +22,7 @@ from odoobridge.web.deps import (
     DbSession,
     SuperAdmin,
     Viewer,
+    app_state,
     check_csrf,
     end_session,
     forget_credentials,
@@ -51,7 +52,7 @@ def login_page(
         "next": next_url,
         "email": email,
         "error": error,
-        "sso": getattr(request.app.state, "sso", None) is not None,
+        "sso": app_state(request).sso is not None,
     }
     return render(request, "auth/login.html", context, status_code=status)
 
@@ -78,7 +79,7 @@ def login(
     check_csrf(request, csrf_token)
     origin = origin_of(request)
     address = origin.ip or "unknown"
-    throttle = request.app.state.throttle
+    throttle = app_state(request).throttle
     store = get_store(request)
     target = safe_next(next)
     try:

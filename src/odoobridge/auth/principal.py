@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from odoobridge.auth.roles import Role
@@ -18,6 +19,7 @@ class Principal:
     name: str
     role: Role
     scopes: frozenset[str] = frozenset()
+    expires_at: datetime | None = None  # an API key's own expiry
 
     def allows(self, role: Role) -> bool:
         return self.role.allows(role)

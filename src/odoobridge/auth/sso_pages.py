@@ -24,7 +24,7 @@ from odoobridge.auth.sso import EntraSignIn
 from odoobridge.errors import AppError, NotFound, Unauthorized
 from odoobridge.redact import redact
 from odoobridge.store.base import utcnow
-from odoobridge.web.deps import get_settings, get_store, origin_of, public, start_session
+from odoobridge.web.deps import app_state, get_settings, get_store, origin_of, public, start_session
 from odoobridge.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,7 @@ MAX_FLOWS = 3
 
 
 def _service(request: Request) -> EntraSignIn:
-    sso: EntraSignIn | None = getattr(request.app.state, "sso", None)
+    sso = app_state(request).sso
     if sso is None:
         raise NotFound(
             "Microsoft sign-in is not enabled here: an administrator sets "

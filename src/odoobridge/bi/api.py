@@ -15,10 +15,10 @@ from pydantic import BaseModel
 
 from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
-from odoobridge.bi.tokens import issue_guest_token, superset_client
+from odoobridge.bi.tokens import issue_guest_token
 from odoobridge.errors import ConfigError, Forbidden
 from odoobridge.sources.superset import SupersetClient
-from odoobridge.web.deps import DbSession, get_settings, require_scope
+from odoobridge.web.deps import DbSession, app_state, get_settings, require_scope
 
 SCOPE = "bi:guest_token"
 router = APIRouter(prefix="/api/bi", tags=["bi"])
@@ -39,11 +39,7 @@ class GuestTokenOut(BaseModel):
 
 def superset(request: Request) -> SupersetClient:
     """One client per app (it keeps Superset's session between tokens)."""
-    client: SupersetClient | None = getattr(request.app.state, "bi_superset", None)
-    if client is None:
-        client = superset_client(get_settings(request))
-        request.app.state.bi_superset = client
-    return client
+    return app_state(request).superset()
 
 
 @router.get("/guest-token", response_model=GuestTokenOut,

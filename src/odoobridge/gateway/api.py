@@ -8,7 +8,6 @@ is rate-limited per kind of call (:mod:`odoobridge.gateway.ratelimit`).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -24,13 +23,20 @@ from odoobridge.gateway import schemas as gs
 from odoobridge.gateway import search
 from odoobridge.gateway.execute import ExecutionFailed, execute_proposal
 from odoobridge.gateway.paging import DEFAULT_LIMIT, MAX_LIMIT
-from odoobridge.gateway.ratelimit import Bucket, GatewayLimits
+from odoobridge.gateway.ratelimit import Bucket
 from odoobridge.redact import redact
-from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig
-from odoobridge.web.deps import DbSession, get_settings, get_store, origin_of, require_scope
+from odoobridge.sources.odoo_rpc import OdooRpcClient
+from odoobridge.web.deps import (
+    DbSession,
+    State,
+    app_state,
+    get_settings,
+    get_store,
+    origin_of,
+    require_scope,
+)
 
 router = APIRouter(prefix="/odoo", tags=["odoo gateway"])
-_client_lock = threading.Lock()
 
 
 def _limited(bucket: Bucket, scope: str, role: Role) -> Callable[..., Awaitable[Principal]]:
@@ -41,7 +47,7 @@ def _limited(bucket: Bucket, scope: str, role: Role) -> Callable[..., Awaitable[
     # Async: a count in memory costs less than a trip to a worker thread; a count in Redis is a
     # network round trip, which must not block the event loop, so it goes to a worker thread.
     async def limited(request: Request, principal: Principal = Depends(guard)) -> Principal:  # noqa: B008
-        limits: GatewayLimits = request.app.state.gateway_limits
+        limits = app_state(request).gateway_limits
         caller = principal.actor  # apikey:<its unique prefix>, or a person's email
         if limits.blocking:
             await run_in_threadpool(limits.hit, bucket, caller)
@@ -58,31 +64,11 @@ Proposer = Annotated[Principal, Depends(_limited("propose", "gateway:propose", R
 Executor = Annotated[Principal, Depends(_limited("execute", "gateway:execute", Role.ADMIN))]
 
 
-async def odoo_client(request: Request) -> OdooRpcClient:
+async def odoo_client(state: State) -> OdooRpcClient:
     """The app's one client of Odoo's API (pooled connections, cached uid), made on first use
     (no I/O: it connects on its first call); 400 naming the missing setting when Odoo's API is
     not configured."""
-    return app_client(request)
-
-
-def app_client(request: Request) -> OdooRpcClient:
-    state = request.app.state
-    client: OdooRpcClient | None = getattr(state, "gateway_client", None)
-    if client is None:
-        with _client_lock:
-            client = getattr(state, "gateway_client", None)
-            if client is None:
-                client = OdooRpcClient(OdooRpcConfig.from_settings(get_settings(request)))
-                state.gateway_client = client
-    return client
-
-
-def close_client(state: Any) -> None:
-    """Close the app's client of Odoo's API, if one was made (on shutdown)."""
-    client: OdooRpcClient | None = getattr(state, "gateway_client", None)
-    if client is not None:
-        state.gateway_client = None
-        client.close()
+    return state.odoo_client()
 
 
 Odoo = Annotated[OdooRpcClient, Depends(odoo_client)]
@@ -97,10 +83,10 @@ def json_answer(body: dict[str, Any]) -> JSONResponse:
 
 
 @router.get("/status", response_model=gs.StatusOut, summary="Whether Odoo answers, its version")
-def status(request: Request, _p: Reader) -> dict[str, Any]:
-    settings = get_settings(request)
+def status(state: State, _p: Reader) -> dict[str, Any]:
+    settings = state.settings
     try:
-        client: OdooRpcClient | None = app_client(request)
+        client: OdooRpcClient | None = state.odoo_client()
     except AppError as exc:
         return search.gateway_status(None, None, exc.message, settings.secret_values())
     assert client is not None

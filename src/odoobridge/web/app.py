@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -30,8 +29,6 @@ from odoobridge.access.analysis import pages as analysis_pages
 from odoobridge.access.findings import api as findings_api
 from odoobridge.access.views import api as views_api
 from odoobridge.access.views import pages as views_pages
-from odoobridge.access.views.runview import RunViews
-from odoobridge.access.views.stats import HeadlineStats, LatestRuns
 from odoobridge.auth import api as auth_api
 from odoobridge.auth import pages as auth_pages
 from odoobridge.auth import sso_pages
@@ -42,7 +39,6 @@ from odoobridge.bi import pages as bi_pages
 from odoobridge.directory import api as directory_api
 from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
 from odoobridge.gateway import api as gateway_api
-from odoobridge.gateway.api import close_client
 from odoobridge.gateway.ratelimit import GatewayLimits
 from odoobridge.logs import configure_logging
 from odoobridge.redact import redact
@@ -52,9 +48,9 @@ from odoobridge.sync import api as sync_api
 from odoobridge.sync.background import wait_for_background_syncs
 from odoobridge.sync.scheduler import parse_schedule, start_scheduler
 from odoobridge.web import dashboard, health, vendor
-from odoobridge.web.authcache import AuthCache
-from odoobridge.web.deps import public
+from odoobridge.web.deps import app_state, public
 from odoobridge.web.render import STATIC_DIR, make_templates, render
+from odoobridge.web.state import AppState
 from odoobridge.web.throttle import LoginThrottle
 
 SESSION_COOKIE = "odoobridge_session"
@@ -104,7 +100,7 @@ def wants_page(request: Request) -> bool:
 
 
 def _error_response(request: Request, status: int, message: str) -> Response:
-    secrets = request.app.state.settings.secret_values()
+    secrets = app_state(request).settings.secret_values()
     message = redact(message, secrets)
     if not wants_page(request):
         return JSONResponse({"detail": message}, status_code=status)
@@ -118,7 +114,7 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     response = _error_response(request, exc.status, exc.message)
     if isinstance(exc, RunAlreadyRunning) and isinstance(response, JSONResponse):
-        secrets = request.app.state.settings.secret_values()
+        secrets = app_state(request).settings.secret_values()
         body = {"detail": redact(exc.message, secrets), "run_id": exc.run_id}
         response = JSONResponse(body, status_code=exc.status)
     if isinstance(exc, TooManyRequests):
@@ -156,7 +152,7 @@ def _docs_router() -> Any:
 
     @router.get("/docs")
     def docs(request: Request) -> HTMLResponse:
-        templates: Jinja2Templates = request.app.state.templates
+        templates = app_state(request).templates
         return templates.TemplateResponse(request, "docs.html", {"title": request.app.title})
 
     return router
@@ -165,19 +161,16 @@ def _docs_router() -> Any:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the scheduled syncs (when asked to); on the way out stop them and let syncs end."""
-    scheduler = None
-    if app.state.run_scheduler:
-        scheduler = start_scheduler(app.state.store, app.state.settings)
-    app.state.scheduler = scheduler
+    state: AppState = app.state.odoobridge
+    if state.run_scheduler:
+        state.scheduler = start_scheduler(state.store, state.settings)
     try:
         yield
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if state.scheduler is not None:
+            state.scheduler.shutdown(wait=False)
         await run_in_threadpool(wait_for_background_syncs, 30.0)
-        close_client(app.state)
-        if app.state.sso is not None:
-            app.state.sso.close()
+        state.close()
 
 
 def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> FastAPI:
@@ -194,18 +187,16 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.run_scheduler = scheduler
-    app.state.settings = settings
-    app.state.store = store
-    app.state.templates = make_templates(development=settings.development)
-    app.state.throttle = LoginThrottle(settings)
-    app.state.gateway_limits = GatewayLimits(settings)
-    app.state.latest_runs = LatestRuns()
-    app.state.headline_stats = HeadlineStats(app.state.latest_runs)
-    app.state.run_views = RunViews()
-    app.state.key_use = KeyUseRecorder(store)
-    app.state.auth_cache = AuthCache()
-    app.state.sso = EntraSignIn.from_settings(settings)  # None unless ODOOBRIDGE_SSO_ENABLED=1
+    app.state.odoobridge = AppState(
+        settings=settings,
+        store=store,
+        templates=make_templates(development=settings.development),
+        throttle=LoginThrottle(settings),
+        gateway_limits=GatewayLimits(settings),
+        key_use=KeyUseRecorder(store),
+        sso=EntraSignIn.from_settings(settings),  # None unless ODOOBRIDGE_SSO_ENABLED=1
+        run_scheduler=scheduler,
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,

@@ -30,7 +30,7 @@ from odoobridge.auth.roles import Role
 from odoobridge.errors import Forbidden, Unauthorized
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
-from odoobridge.web.authcache import AuthCache
+from odoobridge.web.state import AppState
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -42,14 +42,21 @@ SIGN_IN_NEEDED = "sign in first, or send an API key in the X-API-Key header"
 # --- the application's parts --------------------------------------------------------------------
 
 
+def app_state(request: Request) -> AppState:
+    """What the app keeps between requests (``web/state.py``)."""
+    state: AppState = request.app.state.odoobridge
+    return state
+
+
+State = Annotated[AppState, Depends(app_state)]
+
+
 def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return app_state(request).settings
 
 
 def get_store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
+    return app_state(request).store
 
 
 def db_session(request: Request) -> Iterator[Session]:
@@ -121,6 +128,10 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise Forbidden("the CSRF token does not match this session: reload the page and retry")
 
 
+class _SignedOut(Exception):
+    """The session's account is gone, was signed out everywhere, or may not sign in now."""
+
+
 def _session_principal(request: Request, session: Session, settings: Settings) -> Principal | None:
     data = request.session
     account_id, version = data.get("aid"), data.get("ver")
@@ -130,57 +141,53 @@ def _session_principal(request: Request, session: Session, settings: Settings) -
     if not isinstance(issued, int) or time.time() - issued > settings.session_minutes * 60:
         data.clear()
         return None
-    cache: AuthCache = request.app.state.auth_cache
-    cache_key = ("session", account_id, version)
-    cached = cache.get(cache_key)
-    if cached is not None:
-        return cached
-    account = session.get(Account, account_id)
-    if account is None or account.session_version != version:
-        cache.discard(cache_key)
-        data.clear()
-        return None
+
+    def check() -> Principal:
+        account = session.get(Account, account_id)
+        if account is None or account.session_version != version:
+            raise _SignedOut
+        try:
+            ensure_may_sign_in(account)
+        except Forbidden:
+            raise _SignedOut from None
+        return Principal("session", account.id, account.email, account.name, Role(account.role))
+
     try:
-        ensure_may_sign_in(account)
-    except Forbidden:
-        cache.discard(cache_key)
+        return app_state(request).credentials.get(("session", account_id, version), check)
+    except _SignedOut:
         data.clear()
         return None
-    principal = Principal("session", account.id, account.email, account.name, Role(account.role))
-    cache.put(cache_key, principal)
-    return principal
 
 
 def _key_principal(request: Request, session: Session, raw_key: str) -> Principal:
-    cache: AuthCache = request.app.state.auth_cache
-    digest = key_digest(raw_key.strip())
-    principal = cache.get(("key", digest))
-    if principal is None:
-        try:
-            key = authenticate_key(session, raw_key)
-        except Unauthorized:
-            cache.discard(("key", digest))
-            raise
-        principal = Principal(
+    state = app_state(request)
+    checked = False
+
+    def check() -> Principal:
+        nonlocal checked
+        key = authenticate_key(session, raw_key)
+        checked = True
+        if needs_marking(key):
+            state.key_use.note(key.id)
+        return Principal(
             "api_key",
             key.id,
             f"apikey:{key.prefix}",
             key.name,
             Role(key.role),
             frozenset(key.scopes),
+            key.expires_at,
         )
-        cache.put(("key", digest), principal, key.expires_at)
-        if needs_marking(key):
-            request.app.state.key_use.note(key.id)
-    else:
-        request.app.state.key_use.note(principal.id)
+
+    principal = state.credentials.get(("key", key_digest(raw_key.strip())), check)
+    if not checked:
+        state.key_use.note(principal.id)
     return principal
 
 
 def forget_credentials(request: Request) -> None:
     """After a key is revoked or an account changed: stop trusting cached credentials here."""
-    cache: AuthCache = request.app.state.auth_cache
-    cache.clear()
+    app_state(request).credentials.clear()
 
 
 # --- the principal and the guards -----------------------------------------------------------------

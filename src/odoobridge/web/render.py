@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
-from odoobridge.web.deps import csrf_token
+from odoobridge.web.deps import app_state, csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -80,7 +80,7 @@ def render(
     principal: Principal | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
+    templates = app_state(request).templates
     page: dict[str, Any] = {
         "principal": principal,
         # Forms need the session's token; a script with an API key has no session (and gets no
@@ -105,5 +105,5 @@ def render(
 def render_fragment(request: Request, template: str, context: dict[str, Any]) -> Markup:
     """A part of a page rendered to HTML once (to be cached with the data it shows); it must not
     depend on who asks (no CSRF token, no principal)."""
-    templates: Jinja2Templates = request.app.state.templates
+    templates = app_state(request).templates
     return Markup(templates.env.get_template(template).render({"query": _query, **context}))

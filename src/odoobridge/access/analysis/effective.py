@@ -22,10 +22,11 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from odoobridge.access.analysis.snapshot import Snapshot, SnapshotCache, load_snapshot
+from odoobridge.access.analysis.snapshot import Snapshot, load_snapshot
 from odoobridge.access.analysis.state import resolve_run
 from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
+from odoobridge.runcache import RunCache
 from odoobridge.sources.odoo_records import AclRecord, RuleRecord, UserRecord
 
 PERMS = ("read", "write", "create", "unlink")
@@ -321,7 +322,8 @@ def rules_for(
     return sorted(applying, key=lambda r: r.odoo_id)
 
 
-_CACHE = SnapshotCache()
+# (store, run started at) → index; a run's facts never change once it succeeded
+_INDEXES: RunCache[tuple[str, str, int], AccessIndex] = RunCache(size=4)
 
 
 def index_for(session: Session, environment: Environment, run_id: int | None = None) -> AccessIndex:
@@ -332,8 +334,4 @@ def index_for(session: Session, environment: Environment, run_id: int | None = N
         environment.value,
         run.id,
     )
-    index: AccessIndex | None = _CACHE.get(key)
-    if index is None:
-        index = build_index(load_snapshot(session, environment, run.id))
-        _CACHE.put(key, index)
-    return index
+    return _INDEXES.get(key, lambda: build_index(load_snapshot(session, environment, run.id)))

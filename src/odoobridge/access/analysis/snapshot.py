@@ -1,13 +1,13 @@
 """One environment's Odoo security model as of one run, in memory, for the analysis.
 
-A successful run never changes, so a loaded snapshot is cached per (store, environment, run):
-the first question about a run pays for reading it, later ones are answered from memory.
+A successful run never changes, so the index built from a snapshot is cached per (store,
+environment, run) by :func:`access.analysis.effective.index_for`: the first question about a run
+pays for reading it, later ones are answered from memory.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -178,30 +178,3 @@ def load_snapshot(session: Session, environment: Environment, run_id: int) -> Sn
     snap.employees = {e.user_id: e for e in read("employees") if e.user_id is not None}
     snap.xml_ids = {(x.model, x.res_id): f"{x.module}.{x.name}" for x in read("xml_ids")}
     return snap
-
-
-class SnapshotCache:
-    """A small LRU of loaded snapshots, keyed by store, environment and run."""
-
-    def __init__(self, size: int = 4) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, int]) -> Any | None:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        return None
-
-    def put(self, key: tuple[str, str, int], value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()

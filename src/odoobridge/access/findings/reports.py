@@ -6,17 +6,17 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from odoobridge.access.analysis.effective import AccessIndex, index_for
-from odoobridge.access.analysis.snapshot import SnapshotCache
 from odoobridge.access.comparisons import directory_people
 from odoobridge.access.findings.base import Context, Finding, FindingsConfig
 from odoobridge.access.findings.engine import compute_findings
 from odoobridge.access.sync import SYNC_TYPE
 from odoobridge.directory.state import latest_directory_run
 from odoobridge.environment import Environment
+from odoobridge.runcache import RunCache
 from odoobridge.settings import Settings
 from odoobridge.sync.runs import latest_success
 
-_FINDINGS = SnapshotCache(size=8)
+_FINDINGS: RunCache[tuple[str, str, int], list[Finding]] = RunCache(size=8)
 
 
 def findings_for(
@@ -38,10 +38,10 @@ def findings_for(
         environment.value,
         index.snap.run_id,
     )
-    found: list[Finding] | None = _FINDINGS.get(key)
-    if found is None:
+
+    def compute() -> list[Finding]:
         other = index_for(session, other_env, other_run.id) if other_run is not None else None
         people = directory_people(session, settings, index, directory_id)
-        found = compute_findings(index, config, Context(people=dict(people), other=other))
-        _FINDINGS.put(key, found)
-    return index, found
+        return compute_findings(index, config, Context(people=dict(people), other=other))
+
+    return index, _FINDINGS.get(key, compute)

@@ -8,9 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from odoobridge.access.analysis.state import resolve_run
+from odoobridge.access.views.runview import view_for
+from odoobridge.access.views.stats import headline_stats
 from odoobridge.access.views.tables import EXPORTS
 from odoobridge.auth.audit import record
-from odoobridge.web.deps import Auditor, DbSession, Viewer, get_settings, origin_of
+from odoobridge.web.deps import (
+    Auditor,
+    DbSession,
+    State,
+    Viewer,
+    app_state,
+    get_settings,
+    origin_of,
+)
 from odoobridge.web.exports import ExportFormat, export_response
 from odoobridge.web.schemas import EnvironmentName
 
@@ -18,9 +28,8 @@ router = APIRouter(prefix="/api", tags=["odoo"])
 
 
 @router.get("/stats", summary="Headline figures of each environment's latest Odoo sync")
-def stats(request: Request, session: DbSession, _p: Viewer) -> dict[str, Any]:
-    result: dict[str, Any] = request.app.state.headline_stats.get(session)
-    return result
+def stats(state: State, session: DbSession, _p: Viewer) -> dict[str, Any]:
+    return headline_stats(state.headline_stats, state.latest_runs, session)
 
 
 def _export(entity: str) -> Any:
@@ -34,7 +43,9 @@ def _export(entity: str) -> Any:
     ) -> Response:
         env = environment or get_settings(request).odoo_environment
         run = resolve_run(session, env, run_id)
-        columns, rows = EXPORTS[entity](request.app.state.run_views.get(session, env, run.id))
+        columns, rows = EXPORTS[entity](
+            view_for(app_state(request).run_views, session, env, run.id)
+        )
         record(
             session,
             actor=principal.actor,

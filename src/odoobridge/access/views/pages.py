@@ -16,13 +16,14 @@ from odoobridge.access.analysis.effective import PERMS
 from odoobridge.access.analysis.history import user_timeline
 from odoobridge.access.analysis.state import resolve_run
 from odoobridge.access.views.groups import applications, group_detail, list_groups
-from odoobridge.access.views.runview import RunView
+from odoobridge.access.views.runview import RunView, view_for
+from odoobridge.access.views.stats import latest_runs
 from odoobridge.access.views.users import SORTS, UserFilter, filter_users, user_detail
 from odoobridge.auth.principal import Principal
 from odoobridge.environment import Environment
 from odoobridge.errors import NotFound
 from odoobridge.store.base import utcnow
-from odoobridge.web.deps import DbSession, Viewer, get_settings
+from odoobridge.web.deps import DbSession, Viewer, app_state, get_settings
 from odoobridge.web.render import render, render_fragment
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +42,7 @@ def _view(
     if run_id is not None:
         run = resolve_run(session, env, run_id)
     else:
-        latest = request.app.state.latest_runs.get(session, env)
+        latest = latest_runs(app_state(request).latest_runs, session).get(env.value)
         if latest is None:
             context["no_data"] = (
                 f"no successful Odoo sync for {env.label} yet: run one on Data & Integrations"
@@ -51,7 +52,7 @@ def _view(
     stale_after = get_settings(request).stale_hours * 3600
     age = (utcnow() - run.completed_at).total_seconds() if run.completed_at else 0
     context.update({"run": run, "stale": age > stale_after})
-    return request.app.state.run_views.get(session, env, run.id), context
+    return view_for(app_state(request).run_views, session, env, run.id), context
 
 
 def _page(

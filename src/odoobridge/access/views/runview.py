@@ -5,14 +5,14 @@ row per user.
 Nothing here computes access: group names, applications, implications, memberships and member
 counts all come from the index and its snapshot, so a page shows what the CLI and the API answer.
 A run's facts never change once it succeeded, so a view is built once per (environment, run)
-and kept (the last few runs) by :class:`RunViews`; every page then filters, sorts and pages in
-memory, and keeps what it renders with :meth:`RunView.part`.
+and kept (the last few runs) in a :class:`~odoobridge.runcache.RunCache` (:func:`view_for`);
+every page then filters, sorts and pages in memory, and keeps what it renders with
+:meth:`RunView.part`.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from odoobridge.access.analysis.effective import AccessIndex, index_for
 from odoobridge.environment import Environment
+from odoobridge.runcache import RunCache
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,7 @@ class RunView:
     departments: list[str]
     parents: dict[int, set[int]]  # group → the groups that imply it directly
     _users_by_id: dict[int, UserRow] = field(default_factory=dict)
-    _parts: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
-    _parts_lock: threading.Lock = field(default_factory=threading.Lock)
-    keep_parts: int = 2000
+    _parts: RunCache[Hashable, Any] = field(default_factory=lambda: RunCache(size=2000))
 
     def __post_init__(self) -> None:
         self._users_by_id = {u.odoo_id: u for u in self.users}
@@ -81,17 +80,8 @@ class RunView:
 
     def part(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """A computed part of a page (a user's detail …), built once: the run never changes.
-        The last ``keep_parts`` parts are kept."""
-        with self._parts_lock:
-            if key in self._parts:
-                self._parts.move_to_end(key)
-                return self._parts[key]
-        value = build()
-        with self._parts_lock:
-            self._parts[key] = value
-            while len(self._parts) > self.keep_parts:
-                self._parts.popitem(last=False)
-        return value
+        The last 2,000 parts are kept."""
+        return self._parts.get(key, build)
 
     def children(self, group_id: int) -> set[int]:
         """The groups ``group_id`` implies directly."""
@@ -160,31 +150,14 @@ def build_view(index: AccessIndex) -> RunView:
     )
 
 
-class RunViews:
-    """The views of the last few runs, built on first use (one per store: the app's)."""
+RunViews = RunCache[tuple[str, int], RunView]
 
-    def __init__(self, keep: int = 4) -> None:
-        self._views: OrderedDict[tuple[str, int], RunView] = OrderedDict()
-        self._lock = threading.Lock()
-        self._building: dict[tuple[str, int], threading.Lock] = {}
-        self.keep = keep
 
-    def get(self, session: Session, env: Environment, run_id: int) -> RunView:
-        key = (env.value, run_id)
-        with self._lock:
-            view = self._views.get(key)
-            if view is not None:
-                self._views.move_to_end(key)
-                return view
-            building = self._building.setdefault(key, threading.Lock())
-        with building:  # one request builds it; the others wait for that one
-            with self._lock:
-                view = self._views.get(key)
-            if view is None:
-                view = build_view(index_for(session, env, run_id))
-                with self._lock:
-                    self._views[key] = view
-                    while len(self._views) > self.keep:
-                        self._views.popitem(last=False)
-                    self._building.pop(key, None)
-        return view
+def run_views() -> RunViews:
+    """The views of the last few runs (one cache per app)."""
+    return RunCache(size=4)
+
+
+def view_for(views: RunViews, session: Session, env: Environment, run_id: int) -> RunView:
+    """The view of a successful run, built on first use and kept."""
+    return views.get((env.value, run_id), lambda: build_view(index_for(session, env, run_id)))

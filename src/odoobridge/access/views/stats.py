@@ -2,13 +2,13 @@
 
 The figures of a run never change once it succeeded, so they are computed once per run and kept
 in memory (a few hundred bytes per run); which runs are the latest is looked up at most once a
-second, so most requests cost no store round trip at all.
+second, so most requests cost no store round trip at all. Both caches are
+:class:`~odoobridge.runcache.RunCache` instances the app keeps (``web/state.py``).
 """
 
 from __future__ import annotations
 
-import threading
-import time
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from odoobridge.access.sync import SYNC_TYPE
 from odoobridge.access.views.summary import environment_summary
 from odoobridge.environment import Environment
+from odoobridge.runcache import RunCache
 from odoobridge.sync.models import RunStatus, SyncRun
 
 
@@ -30,76 +31,50 @@ def latest_success_ids(session: Session) -> dict[str, int]:
     return {env: run_id for env, run_id in session.execute(query) if env is not None}
 
 
-class LatestRuns:
+LatestRuns = RunCache[str, dict[str, SyncRun]]
+HeadlineStats = RunCache[tuple[str, int], dict[str, Any]]
+
+
+def latest_runs_cache() -> LatestRuns:
     """The latest successful Odoo run per environment, looked up at most once a second (a new
-    run shows within a second; a sync finishing in this process shows at once). One request
+    run shows within a second; a sync finishing in this process clears it at once). One request
     looks it up; requests arriving meanwhile keep the previous answer instead of all querying."""
-
-    def __init__(self, recheck_seconds: float = 1.0) -> None:
-        self.recheck_seconds = recheck_seconds
-        self._lock = threading.Lock()
-        self._refresh = threading.Lock()
-        self._latest: tuple[float, dict[str, SyncRun]] | None = None
-
-    def all(self, session: Session) -> dict[str, SyncRun]:
-        with self._lock:
-            latest = self._latest
-        if latest is not None and time.monotonic() - latest[0] <= self.recheck_seconds:
-            return latest[1]
-        # Due: one request looks it up; the others answer from the previous lookup (if any).
-        if not self._refresh.acquire(blocking=latest is None):
-            assert latest is not None
-            return latest[1]
-        try:
-            ids = latest_success_ids(session)
-            runs = {env: session.get(SyncRun, run_id) for env, run_id in ids.items()}
-            found = {env: run for env, run in runs.items() if run is not None}
-            for run in found.values():
-                session.expunge(run)
-            with self._lock:
-                self._latest = (time.monotonic(), found)
-            return found
-        finally:
-            self._refresh.release()
-
-    def get(self, session: Session, environment: Environment) -> SyncRun | None:
-        return self.all(session).get(environment.value)
-
-    def forget(self) -> None:
-        with self._lock:
-            self._latest = None
+    return RunCache(size=1, ttl=1.0, grace=5.0)
 
 
-class HeadlineStats:
-    """Figures per (environment, run), computed once; one instance per store (the app's)."""
+def latest_runs(cache: LatestRuns, session: Session) -> dict[str, SyncRun]:
+    def lookup() -> dict[str, SyncRun]:
+        ids = latest_success_ids(session)
+        runs = {env: session.get(SyncRun, run_id) for env, run_id in ids.items()}
+        found = {env: run for env, run in runs.items() if run is not None}
+        for run in found.values():
+            session.expunge(run)
+        return found
 
-    def __init__(self, latest: LatestRuns) -> None:
-        self._cache: dict[tuple[str, int], dict[str, Any]] = {}
-        self._lock = threading.Lock()
-        self.latest = latest
+    return cache.get("latest", lookup)
 
-    def get(self, session: Session) -> dict[str, Any]:
-        latest = {env: run.id for env, run in self.latest.all(session).items()}
-        environments: list[dict[str, Any]] = []
-        for environment in Environment:
-            run_id = latest.get(environment.value)
-            if run_id is None:
-                environments.append(
-                    {
-                        "environment": environment.value,
-                        "label": environment.label,
-                        "run": None,
-                        "counts": {},
-                    }
-                )
-                continue
-            key = (environment.value, run_id)
-            with self._lock:
-                cached = self._cache.get(key)
-            if cached is None:
-                cached = environment_summary(session, environment)
-                if cached["run"] is not None and cached["run"]["id"] == run_id:
-                    with self._lock:
-                        self._cache[key] = cached
-            environments.append(cached)
-        return {"environments": environments}
+
+def headline_stats_cache() -> HeadlineStats:
+    """Figures per (environment, run): a few hundred bytes each, the last 32 runs kept."""
+    return RunCache(size=32)
+
+
+def headline_stats(stats: HeadlineStats, latest: LatestRuns, session: Session) -> dict[str, Any]:
+    """The figures of each environment's latest run, computed once per run."""
+    runs = {env: run.id for env, run in latest_runs(latest, session).items()}
+    environments: list[dict[str, Any]] = []
+    for environment in Environment:
+        run_id = runs.get(environment.value)
+        if run_id is None:
+            environments.append(
+                {"environment": environment.value, "label": environment.label, "run": None,
+                 "counts": {}}
+            )  # fmt: skip
+            continue
+        environments.append(
+            stats.get(
+                (environment.value, run_id),
+                partial(environment_summary, session, environment, run_id),
+            )
+        )
+    return {"environments": environments}

@@ -1,4 +1,4 @@
-"""Headline figures of one environment's latest Odoo sync (for ``status`` and the dashboard)."""
+"""Headline figures of one environment's Odoo sync (for ``status`` and the dashboard)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,19 @@ from odoobridge.access.analysis.state import count_at, table_of
 from odoobridge.access.sync import SYNC_TYPE
 from odoobridge.environment import Environment
 from odoobridge.store.temporal import alive_at
+from odoobridge.sync.models import SyncRun
 from odoobridge.sync.runs import latest_success
 
 
-def environment_summary(session: Session, environment: Environment) -> dict[str, Any]:
-    run = latest_success(session, SYNC_TYPE, environment.value)
+def environment_summary(
+    session: Session, environment: Environment, run_id: int | None = None
+) -> dict[str, Any]:
+    """The figures of a successful run (default: the environment's latest)."""
+    run = (
+        latest_success(session, SYNC_TYPE, environment.value)
+        if run_id is None
+        else session.get(SyncRun, run_id)
+    )
     summary: dict[str, Any] = {
         "environment": environment.value,
         "label": environment.label,
