@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices
-
 from odoobridge.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def names() -> list[str]:
-    found = []
-    for field in Settings.model_fields.values():
-        alias = field.validation_alias
-        assert isinstance(alias, AliasChoices)
-        found.append(str(alias.choices[0]))
-    return found
+    return [Settings.variable(name) for name in Settings.model_fields]
 
 
 def test_every_setting_is_in_the_readme_and_env_example() -> None:

@@ -156,17 +156,17 @@ def test_departments(directory: Directory, tmp_path: Path) -> None:
     expected.write_text(
         'Sales: ["Sales / User: All Documents"]\nManagement: [base.group_system, Sales / Administrator]\n'
     )
-    items = directory.compare(department_groups_file=expected)
+    items = directory.compare(department_groups=expected)
     assert [i["detail"] for i in items if i["category"] == "department_mismatch"] == [
         "Entra: Sales; Odoo employee: Research & Development",
         "Sales is expected to hold Sales / User: All Documents; demo does not",
     ]
     expected.write_text("Sales: [Sales / User: All Documents]\n")  # unquoted: YAML reads a mapping
     with pytest.raises(ConfigError, match="quote group names that contain"):
-        directory.compare(department_groups_file=expected)
+        directory.compare(department_groups=expected)
     expected.write_text("Sales: [No Such Group]\n")
     with pytest.raises(ConfigError, match="names group 'No Such Group', unknown in Odoo"):
-        directory.compare(department_groups_file=expected)
+        directory.compare(department_groups=expected)
 
 
 def test_identity_map_and_ambiguity(directory: Directory, tmp_path: Path) -> None:
@@ -181,16 +181,16 @@ def test_identity_map_and_ambiguity(directory: Directory, tmp_path: Path) -> Non
     mapping.write_text(
         "demo: M.Demo@corp.example.com\nadmin: 00000000-0000-0000-0000-000000000030\n"
     )
-    items = directory.compare(identity_map_file=mapping)
+    items = directory.compare(identity_map=mapping)
     assert ("orphan", "demo") not in categories(items)
     assert ("orphan", "admin") not in categories(items)
     assert ("entra_only", "Twin B") in categories(items)
     mapping.write_text("- not a mapping\n")
     with pytest.raises(ConfigError, match=r"ODOOBRIDGE_IDENTITY_MAP .* must map each Odoo login"):
-        directory.compare(identity_map_file=mapping)
+        directory.compare(identity_map=mapping)
     mapping.write_text("demo: [unclosed\n")
     with pytest.raises(ConfigError, match="is not valid YAML"):
-        directory.compare(identity_map_file=mapping)
+        directory.compare(identity_map=mapping)
 
 
 def test_results_are_kept_per_pair_of_runs(directory: Directory) -> None:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from odoobridge.errors import ConfigError
-from odoobridge.settings import Settings
+from odoobridge.settings import Settings, invalid_setting
 from odoobridge.sources.odoo_rpc import (
     OdooAccessDenied,
     OdooAccessError,
@@ -298,7 +298,8 @@ def test_bad_settings_say_what_to_fix(variable: str, value: str, fix: str) -> No
 
     with pytest.raises(ValidationError) as caught:
         Settings(_env_file=None, **{variable: value})
-    assert variable in str(caught.value) and fix in str(caught.value)
+    message = invalid_setting(caught.value).message
+    assert variable in message and fix in message
 
 
 def test_a_url_that_is_not_one() -> None:

@@ -20,7 +20,7 @@ from odoobridge.settings import Settings
 
 def identity_map(settings: Settings) -> dict[str, Any]:
     return load_mapping(
-        settings.identity_map_file,
+        settings.identity_map,
         "Odoo login to an Entra UPN, mail or id",
         "ODOOBRIDGE_IDENTITY_MAP",
     )
@@ -28,7 +28,7 @@ def identity_map(settings: Settings) -> dict[str, Any]:
 
 def department_groups(settings: Settings) -> dict[str, Any]:
     return load_mapping(
-        settings.department_groups_file,
+        settings.department_groups,
         "Entra department to a list of groups",
         "ODOOBRIDGE_DEPARTMENT_GROUPS",
     )

@@ -8,19 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from odoobridge.errors import ConfigError
-
 if TYPE_CHECKING:
-    from pydantic import ValidationError
-
     from odoobridge.settings import Settings
     from odoobridge.store.engine import Store
-
-
-def _settings_error(exc: ValidationError) -> ConfigError:
-    first = exc.errors()[0]
-    name = str(first["loc"][0]) if first["loc"] else "a setting"
-    return ConfigError(f"setting {name} is invalid: {first['msg']}")
 
 
 class CliState:
@@ -33,12 +23,12 @@ class CliState:
             from pydantic import ValidationError
 
             from odoobridge.logs import configure_logging
-            from odoobridge.settings import Settings
+            from odoobridge.settings import Settings, invalid_setting
 
             try:
                 self._settings = Settings()
             except ValidationError as exc:
-                raise _settings_error(exc) from None
+                raise invalid_setting(exc) from None
             # On a terminal the answer is the output: only warnings are logged unless a level
             # is asked for (the server logs at ODOOBRIDGE_LOG_LEVEL, INFO by default).
             explicit = "log_level" in self._settings.model_fields_set

@@ -78,7 +78,7 @@ class FindingsConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> FindingsConfig:
         models = frozenset(m.strip() for m in settings.sensitive_models.split(",") if m.strip())
-        return cls(models, settings.dormant_days, settings.peer_threshold, settings.sod_rules_file)
+        return cls(models, settings.dormant_days, settings.peer_threshold, settings.sod_rules)
 
 
 @dataclass

@@ -34,7 +34,7 @@ def findings_for(
     config = FindingsConfig.from_settings(settings)
     key = (
         f"{session.get_bind().engine.url}|{other_run.id if other_run else None}|{directory_id}|"
-        f"{config}|{settings.identity_map_file}",
+        f"{config}|{settings.identity_map}",
         environment.value,
         index.snap.run_id,
     )
