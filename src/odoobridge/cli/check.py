@@ -53,7 +53,7 @@ def check_odoo_command(
                 typer.echo(
                     f"  {kind} {status.need.table}: missing grant — run: {status.fix(report.role)}"
                 )
-        for warning in report.grants.warnings():
+        for warning in report.warnings():
             typer.echo(f"  warn {warning}")
     if not report.ok:
         raise typer.Exit(1)
