@@ -13,8 +13,7 @@ from odoobridge.cli.state import CliState
 from odoobridge.cli.sync import EnvOption, JsonOption, resolve_environment
 from odoobridge.errors import ConfigError
 from odoobridge.sources.odoo_db import diagnose
-from odoobridge.sources.odoo_grants import setup_sql
-from odoobridge.sources.odoo_schema import Catalog, JsonbAdapter, LegacyAdapter, PrivilegeAdapter
+from odoobridge.sources.odoo_setup_sql import reader_setup_sql
 
 check_app = typer.Typer(help="Check a connection and its permissions.", no_args_is_help=True)
 
@@ -65,7 +64,14 @@ def setup_sql_command(
     database: Annotated[
         str | None, typer.Option(help="Odoo's database (default: from the environment's DSN).")
     ] = None,
-    odoo_version: Annotated[int, typer.Option(min=8, max=30, help="Odoo's major version.")] = 18,
+    odoo_version: Annotated[
+        int | None,
+        typer.Option(
+            min=8,
+            max=30,
+            help="Odoo's major version (default: one script that fits Odoo 16 to 19).",
+        ),
+    ] = None,
     env: EnvOption = None,
 ) -> None:
     """Print the SQL that creates OdooBridge's read-only login (for a DBA to run in psql)."""
@@ -76,17 +82,8 @@ def setup_sql_command(
         database = make_url(dsn.get_secret_value()).database if dsn else None
         if not database:
             raise ConfigError("give --database NAME (no DSN is configured to take it from)")
-    adapter_type = (
-        PrivilegeAdapter
-        if odoo_version >= 19
-        else JsonbAdapter
-        if odoo_version >= 16
-        else LegacyAdapter
-    )
-    adapter = adapter_type(Catalog(), state.settings().odoo_lang)
-    typer.echo(
-        setup_sql(role, database, adapter.needs(), generations=adapter.generations), nl=False
-    )
+    lang = state.settings().odoo_lang
+    typer.echo(reader_setup_sql(role, database, lang=lang, odoo_version=odoo_version), nl=False)
 
 
 def register(app: typer.Typer) -> None:
