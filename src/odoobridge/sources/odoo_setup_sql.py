@@ -165,9 +165,9 @@ def _version_grants(
 ) -> list[str]:
     """The grants only some versions need: in one branch per version, taken where the branch's
     tables and columns exist."""
+    if len(variants) == 1:  # one version: all its grants are common, written plainly
+        return []
     own = [[n for n in variant_needs if n not in common] for variant_needs in needs]
-    if len(variants) == 1:
-        return [f"{n.grant(role)}  -- {n.why}" for n in own[0] if not n.optional]
     lines = [
         "",
         "-- Groups: Odoo 19 files a group under a privilege (res_groups.privilege_id →",
