@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -82,6 +83,52 @@ def _copy(conn: psycopg.Connection[Any], table: str, source_id: int, **changes: 
     return int(new_id)
 
 
+def _amounts(balance: float, residual: float = 0) -> dict[str, Any]:
+    return {
+        "balance": balance, "debit": max(balance, 0), "credit": max(-balance, 0),
+        "amount_currency": balance, "amount_residual": residual,
+        "amount_residual_currency": residual, "reconciled": residual == 0,
+    }  # fmt: skip
+
+
+def _move(
+    conn: psycopg.Connection[Any], source: int, *, name: str, partner: int, day: str, due: str,
+    untaxed: float, residual: float, product_line: int, receivable_line: int,
+) -> int:  # fmt: skip
+    """A posted customer invoice (untaxed > 0) or credit note (< 0) of company B copied from
+    ``source``: header, one product line and one receivable line, consistent with each other."""
+    move = _copy(
+        conn, "account_move", source, company_id=COMPANY_B, partner_id=partner,
+        commercial_partner_id=partner, name=name, invoice_date=day, date=day,
+        invoice_date_due=due, amount_untaxed=abs(untaxed), amount_total=abs(untaxed),
+        amount_residual=abs(residual), amount_untaxed_signed=untaxed,
+        amount_total_signed=untaxed, amount_residual_signed=residual,
+    )  # fmt: skip
+    common = {"move_id": move, "company_id": COMPANY_B, "partner_id": partner, "date": day,
+              "move_name": name}  # fmt: skip
+    _copy(conn, "account_move_line", product_line, **common, **_amounts(-untaxed),
+          price_subtotal=abs(untaxed), price_total=abs(untaxed), quantity=1,
+          price_unit=abs(untaxed))  # fmt: skip
+    _copy(conn, "account_move_line", receivable_line, **common, **_amounts(untaxed, residual),
+          date_maturity=due)  # fmt: skip
+    return move
+
+
+def _payment(
+    conn: psycopg.Connection[Any], partner: int, name: str, amount: float, left: float, day: Any
+) -> int:
+    """A posted customer payment of company B (copied from the entry MISC/2026/11/0001): bank
+    debit, receivable credit with ``left`` still unmatched."""
+    move = _copy(conn, "account_move", 15, company_id=COMPANY_B, partner_id=partner,
+                 commercial_partner_id=partner, name=name, date=day.isoformat(),
+                 amount_total=amount, amount_total_signed=amount)  # fmt: skip
+    common = {"move_id": move, "company_id": COMPANY_B, "partner_id": partner,
+              "date": day.isoformat(), "move_name": name}  # fmt: skip
+    _copy(conn, "account_move_line", 1, **common, **_amounts(-amount, left))
+    _copy(conn, "account_move_line", 2, **common, **_amounts(amount, 0))
+    return move
+
+
 def add_company_b(db: pg.OdooDatabase) -> dict[str, Any]:
     """Give company 2 (My Company (Chicago)) its own customer, orders, invoices, stock and staff.
     The real fixture has data for company 1 only; returns the ids made."""
@@ -106,35 +153,31 @@ def add_company_b(db: pg.OdooDatabase) -> dict[str, Any]:
                       order_partner_id=partner)  # fmt: skip
             orders.append(order)
         made["orders"] = orders
+        today = conn.execute("SELECT current_date").fetchone()[0]  # type: ignore[index]
         invoices = []
         for n, (due_days, residual) in enumerate(((45, 500), (120, 700), (-10, 250))):
+            # Untaxed 2 × residual, half of it paid (the payment below); the rest due.
+            due = (today - timedelta(days=due_days)).isoformat()
+            day = f"2026-{8 + n:02d}-01"
             invoices.append(
-                _copy(
-                    conn,
-                    "account_move",
-                    1,
-                    company_id=COMPANY_B,
-                    partner_id=partner,
-                    commercial_partner_id=partner,
-                    name=f"CHI/INV/{n}",
-                    invoice_date=f"2026-{8 + n}-01",
-                    date=f"2026-{8 + n}-01",
-                    amount_residual_signed=residual,
-                    amount_residual=residual,
-                    amount_untaxed_signed=residual * 2,
-                    amount_untaxed=residual * 2,
+                _move(
+                    conn, 1, name=f"CHI/INV/{n}", partner=partner, day=day, due=due,
+                    untaxed=residual * 2, residual=residual, product_line=5, receivable_line=29,
                 )
-            )
-            conn.execute(
-                "UPDATE account_move SET invoice_date_due = current_date - %s WHERE id = %s",
-                (due_days, invoices[-1]),
-            )
+            )  # fmt: skip
         made["invoices"] = invoices
-        made["refund"] = _copy(
-            conn, "account_move", 8, company_id=COMPANY_B, partner_id=partner,
-            commercial_partner_id=partner, name="CHI/RINV/1",
-            invoice_date="2026-10-05", date="2026-10-05", amount_untaxed_signed=-300,
+        # A credit note still open, 75 days past its due date: it lowers what the customer owes.
+        made["refund"] = _move(
+            conn, 8, name="CHI/RINV/1", partner=partner, day="2026-10-05",
+            due=(today - timedelta(days=75)).isoformat(), untaxed=-300, residual=-300,
+            product_line=16, receivable_line=35,
         )  # fmt: skip
+        # The payment of the invoices' paid halves (reconciled: nothing left) and one of 100
+        # received 5 days ago that no invoice was matched with yet (open, lowers the total).
+        made["payments"] = [
+            _payment(conn, partner, "CHI/BNK/1", 1450, 0, today - timedelta(days=40)),
+            _payment(conn, partner, "CHI/BNK/2", 100, -100, today - timedelta(days=5)),
+        ]
         quants = []
         for (quant,) in conn.execute(
             "SELECT q.id FROM stock_quant q JOIN stock_location l ON l.id = q.location_id "

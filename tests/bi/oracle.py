@@ -92,6 +92,18 @@ def product_performance(db: pg.OdooDatabase) -> set[Row]:
     return result
 
 
+# Customer documents' untaxed amounts from their journal items (product and rounding lines,
+# credit side positive), not from the totals Odoo stores on the move.
+DOCUMENT_LINES = """
+SELECT m.id, m.company_id, m.move_type, COALESCE(m.invoice_date, m.date), -sum(l.balance),
+       COALESCE(m.commercial_partner_id, m.partner_id)
+FROM account_move m JOIN account_move_line l ON l.move_id = m.id
+WHERE m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_receipt', 'out_refund')
+  AND l.display_type IN ('product', 'rounding') AND l.tax_repartition_line_id IS NULL
+GROUP BY m.id
+"""
+
+
 def customer_ltv(db: pg.OdooDatabase) -> set[Row]:
     partners = {
         r[0]: r for r in db.execute("SELECT id, name, commercial_partner_id FROM res_partner")
@@ -101,14 +113,28 @@ def customer_ltv(db: pg.OdooDatabase) -> set[Row]:
         if order[3] in CONFIRMED:
             customer = partners[order[2]][2] or order[2]
             groups[(order[1], customer)].append(order)
+    invoiced: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for move in db.execute(DOCUMENT_LINES):
+        invoiced[(move[1], partners[move[5]][2] or move[5])] += move[4]
     result = set()
     for (company, customer), orders in groups.items():
         revenue = sum((o[5] / _rate(o[7]) for o in orders), Decimal(0))
         first = min(o[4] for o in orders).date()
         last = max(o[4] for o in orders).date()
         result.add((company, customer, partners[customer][1], len(orders), first, last,
-                    money(revenue), money(revenue / len(orders)), (last - first).days))  # fmt: skip
+                    money(revenue), money(revenue / len(orders)), (last - first).days,
+                    invoiced[(company, customer)]))  # fmt: skip
     return result
+
+
+# Trade receivable journal items: what customers owe, as Odoo's ledger keeps it (16+: the
+# account's type; tax receivables and other non-trade accounts are not owed by customers).
+RECEIVABLE_ITEMS = """
+SELECT l.company_id, l.partner_id, l.date_maturity, l.date, l.amount_residual
+FROM account_move_line l JOIN account_account a ON a.id = l.account_id
+WHERE a.account_type = 'asset_receivable' AND a.non_trade IS NOT TRUE
+  AND l.parent_state = 'posted'
+"""
 
 
 def ar_aging(db: pg.OdooDatabase) -> set[Row]:
@@ -116,42 +142,33 @@ def ar_aging(db: pg.OdooDatabase) -> set[Row]:
     partners = {
         r[0]: r for r in db.execute("SELECT id, name, commercial_partner_id FROM res_partner")
     }
-    moves = db.execute(
-        "SELECT company_id, partner_id, commercial_partner_id, invoice_date_due, invoice_date, "
-        "date, amount_residual_signed FROM account_move "
-        "WHERE move_type = 'out_invoice' AND state = 'posted'"
-    )
-    groups: dict[tuple[int, int], list[tuple[int, Decimal]]] = defaultdict(list)
-    for company, partner, commercial, due, invoiced, day, residual in moves:
-        if residual <= 0:
+    groups: dict[tuple[int, int | None], list[tuple[int, Decimal]]] = defaultdict(list)
+    for company, partner, due, day, residual in db.execute(RECEIVABLE_ITEMS):
+        if residual == 0:  # matched in full: nothing left to owe
             continue
-        customer = commercial or partners[partner][2] or partner
-        age = (today - (due or invoiced or day)).days
-        groups[(company, customer)].append((age, residual))
+        customer = (partners[partner][2] or partner) if partner else None
+        groups[(company, customer)].append(((today - (due or day)).days, residual))
     result = set()
     for (company, customer), items in groups.items():
 
         def bucket(low: int, high: int, items: list[tuple[int, Decimal]] = items) -> Decimal:
             return sum((r for a, r in items if low <= a <= high), Decimal(0))
 
-        result.add((company, customer, partners[customer][1], today, len(items),
+        name = partners[customer][1] if customer else None
+        result.add((company, customer, name, today, len(items),
                     sum((r for _, r in items), Decimal(0)), bucket(-10**6, -1), bucket(0, 30),
                     bucket(31, 60), bucket(61, 90), bucket(91, 10**6)))  # fmt: skip
     return result
 
 
 def monthly_revenue(db: pg.OdooDatabase) -> set[Row]:
-    moves = db.execute(
-        "SELECT company_id, move_type, invoice_date, date, amount_untaxed_signed FROM account_move "
-        "WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')"
-    )
     groups: dict[tuple[int, date], list[Row]] = defaultdict(list)
-    for move in moves:
-        groups[(move[0], (move[2] or move[3]).replace(day=1))].append(move)
+    for move in db.execute(DOCUMENT_LINES):
+        groups[(move[1], move[3].replace(day=1))].append(move)
     result = set()
     for (company, month), items in groups.items():
-        invoices = [m for m in items if m[1] == "out_invoice"]
-        refunds = [m for m in items if m[1] == "out_refund"]
+        invoices = [m for m in items if m[2] != "out_refund"]
+        refunds = [m for m in items if m[2] == "out_refund"]
         invoiced = sum((m[4] for m in invoices), Decimal(0))
         refunded = -sum((m[4] for m in refunds), Decimal(0))
         result.add((company, month, len(invoices), len(refunds), invoiced, refunded,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -149,7 +151,7 @@ def test_upgrade_in_place_rebuilds_only_what_changed(
     monthly = next(s for s in shipped if s.name == "vw_monthly_revenue")
     newer = dataclasses.replace(
         monthly,
-        version=2,
+        version=monthly.version + 1,
         select=monthly.select.replace(
             "sum(am.amount_untaxed_signed) AS net_revenue",
             "sum(am.amount_untaxed_signed) AS net_revenue, count(*) AS moves",
@@ -170,7 +172,38 @@ def test_upgrade_in_place_rebuilds_only_what_changed(
         "SELECT version, checksum FROM analytics.odoobridge_install "
         "WHERE name = 'vw_monthly_revenue'"
     )
-    assert recorded == [(2, "0123456789abcdef")]
+    assert recorded == [(monthly.version + 1, "0123456789abcdef")]
+
+
+def test_the_receivable_aging_of_the_first_release_is_replaced(
+    bi_db: pg.OdooDatabase, monkeypatch: pytest.MonkeyPatch, roles: RoleNames
+) -> None:
+    """A database installed with version 1 of vw_ar_aging (open invoices only) gets the ledger's
+    figure from the next ``bi install``: view, materialized copy and its row-level table."""
+    old_text = (Path(__file__).parent / "previous" / "vw_ar_aging.v1.sql").read_text()
+    old = specs.parse_view(old_text)
+    shipped = specs.view_specs()
+    monkeypatch.setattr(
+        install_module,
+        "view_specs",
+        lambda: tuple(old if s.name == old.name else s for s in shipped),
+    )
+    with admin(bi_db) as conn:
+        install(conn, bi_db.name, materialized=True)
+        enable_policies(conn, roles.prefix())
+    total = "SELECT sum(total_due) FROM analytics.{} WHERE company_id = 1"
+    assert bi_db.execute(total.format("mv_ar_aging")) == [(Decimal("124500.00"),)]
+    monkeypatch.undo()
+    with admin(bi_db) as conn:
+        report = install(conn, bi_db.name)
+    assert report.upgraded == ["vw_ar_aging", "mv_ar_aging"]
+    for relation in ("vw_ar_aging", "mv_ar_aging", "rls_ar_aging"):
+        assert bi_db.execute(total.format(relation)) == [(Decimal("0.00"),)], relation
+    recorded = bi_db.execute(
+        "SELECT name, version FROM analytics.odoobridge_install "
+        "WHERE name IN ('vw_ar_aging', 'mv_ar_aging', 'rls_ar_aging') ORDER BY name"
+    )
+    assert recorded == [("mv_ar_aging", 2), ("rls_ar_aging", 2), ("vw_ar_aging", 2)]
 
 
 def test_turning_materialized_views_off_drops_them(bi_db: pg.OdooDatabase) -> None:

@@ -6,10 +6,8 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 from typer.testing import CliRunner
 
@@ -190,48 +188,6 @@ def test_logs_carry_the_run_id_and_no_password(
     assert [line["msg"] for line in lines] == ["sync started", "sync finished"]
     assert all(line["run_id"] == run_id and line["environment"] == "PREPROD" for line in lines)
     assert "Pw-Sekrit-9" not in result.stderr + result.stdout
-
-
-def _apply_setup_sql(db: pg.OdooDatabase, sql_text: str, role: str, password: str) -> None:
-    script = sql_text.replace(f"\\prompt 'Password for {role}: ' reader_password\n", "")
-    script = script.replace(":'reader_password'", f"'{password}'")
-    dsn = db.admin_dsn.replace("postgresql+psycopg://", "postgresql://")
-    subprocess.run(
-        ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn], input=script, text=True, check=True
-    )
-
-
-def test_setup_sql_creates_a_login_that_passes_check_and_syncs(
-    env: pytest.MonkeyPatch, odoo18: pg.OdooDatabase
-) -> None:
-    role = f"ob_setup_{uuid.uuid4().hex[:8]}"
-    code, sql_text, _ = cli("setup-sql", "--role", role, "--database", odoo18.name)
-    assert code == 0
-    assert (
-        f"GRANT SELECT (id, login, active, share, partner_id, company_id, create_date, write_date) ON res_users TO {role};"
-        in sql_text
-    )
-    # The optional hr grants fail harmlessly where hr is absent; here it is installed.
-    _apply_setup_sql(odoo18, sql_text, role, "Setup-Pw-1")
-    try:
-        env.setenv("ODOO_PREPROD_DSN", pg.url_for(odoo18.name, user=role, password="Setup-Pw-1"))
-        code, out, _ = cli("check", "odoo", "--json")
-        report = json.loads(out)
-        assert code == 0, out
-        assert report["ok"] and report["read_only"] and report["warnings"] == []
-        assert report["odoo"]["odoo_version"] == "18.0.1.3"
-        assert all(t["ok"] for t in report["tables"])
-        code, out, _ = cli("sync", "odoo", "--json")
-        assert code == 0 and json.loads(out)["stats"]["acls"]["count"] == 847
-        # The login cannot read what it was not given: passwords, business data.
-        with (
-            pg.connect(odoo18.name, user=role, password="Setup-Pw-1") as conn,
-            pytest.raises(psycopg.errors.InsufficientPrivilege),
-        ):
-            conn.execute("SELECT password FROM res_users")
-    finally:
-        odoo18.execute(f"DROP OWNED BY {role}")
-        odoo18.execute(f"DROP ROLE {role}")
 
 
 def test_check_reports_a_missing_grant(env: pytest.MonkeyPatch, odoo18: pg.OdooDatabase) -> None:

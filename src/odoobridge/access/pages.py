@@ -23,8 +23,7 @@ from odoobridge.environment import Environment
 from odoobridge.errors import AppError, RunAlreadyRunning
 from odoobridge.settings import Settings
 from odoobridge.sources.odoo_db import diagnose
-from odoobridge.sources.odoo_grants import setup_sql
-from odoobridge.sources.odoo_schema import Catalog, JsonbAdapter, LegacyAdapter, PrivilegeAdapter
+from odoobridge.sources.odoo_setup_sql import reader_setup_sql
 from odoobridge.sync.runs import latest_success, list_runs
 from odoobridge.sync.status import SOURCES, source_status
 from odoobridge.web.deps import Admin, Auditor, DbSession, Viewer, get_settings, origin_of
@@ -35,19 +34,17 @@ READER_ROLE = "odoo_security_reader"
 
 
 def reader_sql(session: Session, settings: Settings, environment: Environment) -> str:
-    """The SQL that creates the read-only login, for the Odoo version last seen there."""
+    """The SQL that creates the read-only login, for the Odoo version last seen there (before
+    any sync: the script that fits Odoo 16 to 19)."""
     run = latest_success(session, SYNC_TYPE, environment.value)
-    major = int((run.stats.get("odoo") or {}).get("major") or 18) if run else 18
-    adapter_type = (
-        PrivilegeAdapter if major >= 19 else JsonbAdapter if major >= 16 else LegacyAdapter
-    )
-    adapter = adapter_type(Catalog(), settings.odoo_lang)
+    seen = (run.stats.get("odoo") or {}).get("major") if run else None
+    major = int(seen) if seen else None
     database = "odoo"
     dsn = settings.odoo_dsn(environment)
     if dsn is not None:
         with contextlib.suppress(ArgumentError):
             database = make_url(dsn.get_secret_value()).database or database
-    return setup_sql(READER_ROLE, database, adapter.needs(), generations=adapter.generations)
+    return reader_setup_sql(READER_ROLE, database, lang=settings.odoo_lang, odoo_version=major)
 
 
 def _page(

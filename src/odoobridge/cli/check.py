@@ -52,7 +52,7 @@ def check_odoo_command(
                 typer.echo(
                     f"  {kind} {status.need.table}: missing grant — run: {status.fix(report.role)}"
                 )
-        for warning in report.grants.warnings():
+        for warning in report.warnings():
             typer.echo(f"  warn {warning}")
     if not report.ok:
         raise typer.Exit(1)
@@ -64,19 +64,20 @@ def setup_sql_command(
     database: Annotated[
         str | None, typer.Option(help="Odoo's database (default: from the environment's DSN).")
     ] = None,
-    odoo_version: Annotated[int, typer.Option(min=8, max=30, help="Odoo's major version.")] = 18,
+    odoo_version: Annotated[
+        int | None,
+        typer.Option(
+            min=8,
+            max=30,
+            help="Odoo's major version (default: one script that fits Odoo 16 to 19).",
+        ),
+    ] = None,
     env: EnvOption = None,
 ) -> None:
     """Print the SQL that creates OdooBridge's read-only login (for a DBA to run in psql)."""
     from sqlalchemy.engine import make_url
 
-    from odoobridge.sources.odoo_grants import setup_sql
-    from odoobridge.sources.odoo_schema import (
-        Catalog,
-        JsonbAdapter,
-        LegacyAdapter,
-        PrivilegeAdapter,
-    )
+    from odoobridge.sources.odoo_setup_sql import reader_setup_sql
 
     state: CliState = ctx.obj
     if database is None:
@@ -85,17 +86,8 @@ def setup_sql_command(
         database = make_url(dsn.get_secret_value()).database if dsn else None
         if not database:
             raise ConfigError("give --database NAME (no DSN is configured to take it from)")
-    adapter_type = (
-        PrivilegeAdapter
-        if odoo_version >= 19
-        else JsonbAdapter
-        if odoo_version >= 16
-        else LegacyAdapter
-    )
-    adapter = adapter_type(Catalog(), state.settings().odoo_lang)
-    typer.echo(
-        setup_sql(role, database, adapter.needs(), generations=adapter.generations), nl=False
-    )
+    lang = state.settings().odoo_lang
+    typer.echo(reader_setup_sql(role, database, lang=lang, odoo_version=odoo_version), nl=False)
 
 
 def register(app: typer.Typer, check_app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
-"""Which tables and columns a login may read, and the SQL that sets up a least-privilege reader.
+"""Which tables and columns a login may read (``check odoo``; the reader's setup SQL is in
+``odoo_setup_sql``).
 
 Everything here reads ``pg_catalog`` and the ``has_*_privilege`` functions, which answer for the
 current login without any grant, so a check can say exactly what is missing before a sync fails.
@@ -154,37 +155,3 @@ def check_grants(
         can_create_temp=bool(temp),
         statuses=statuses,
     )
-
-
-def setup_sql(role: str, database: str, needs: list[TableNeed], *, generations: str) -> str:
-    """The SQL a DBA runs (as a superuser, in psql) to create the read-only login."""
-    r, db = quote_ident(role), quote_ident(database)
-    lines = [
-        f"-- OdooBridge read-only login for Odoo {generations}, database {database}.",
-        "-- Run in psql as a superuser, connected to that database: psql -d <database> -f file.sql",
-        f"\\prompt 'Password for {role}: ' reader_password",
-        f"CREATE ROLE {r} LOGIN PASSWORD :'reader_password'",
-        "    NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;",
-        f"ALTER ROLE {r} SET default_transaction_read_only = on;",
-        f"ALTER ROLE {r} SET statement_timeout = '5min';",
-        f"ALTER ROLE {r} SET idle_in_transaction_session_timeout = '10min';",
-        "",
-        "-- A login given only SELECT could still create tables: Odoo grants CREATE on schema",
-        "-- public (and TEMPORARY on the database) to PUBLIC when it creates a database.",
-        "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
-        f"REVOKE TEMPORARY ON DATABASE {db} FROM PUBLIC;",
-        "",
-        f"GRANT CONNECT ON DATABASE {db} TO {r};",
-        f"GRANT USAGE ON SCHEMA public TO {r};",
-        "",
-        "-- SELECT on exactly what the sync reads (never passwords or TOTP secrets).",
-    ]
-    for need in needs:
-        if need.optional:
-            continue
-        lines.append(f"{need.grant(role)}  -- {need.why}")
-    optional = [n for n in needs if n.optional]
-    if optional:
-        lines += ["", "-- Optional, where the module is installed:"]
-        lines += [f"{n.grant(role)}  -- {n.why}" for n in optional]
-    return "\n".join(lines) + "\n"

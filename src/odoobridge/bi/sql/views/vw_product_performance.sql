@@ -1,9 +1,9 @@
 -- name: vw_product_performance
--- version: 1
+-- version: 2
 -- modules: sale
 -- requires: sale_order(id, company_id, state, date_order, currency_rate), sale_order_line(order_id, product_id, product_uom, product_uom_qty, price_subtotal, display_type), product_product(id, product_tmpl_id), product_template(id, name, uom_id, categ_id), uom_uom(id, factor)
 -- key: company_id, month, product_id
--- doc: Products sold on confirmed orders per company and month: orders, quantity in the product's unit of measure, untaxed revenue in the company's currency.
+-- doc: Products sold on confirmed orders per company and month: orders, quantity in the product's unit of measure, untaxed revenue in the company's currency. Orders, not invoices: a later credit note does not lower them (invoiced revenue net of credit notes is in vw_monthly_revenue).
 -- column company_id: The Odoo company (res_company.id).
 -- column month: First day of the order month (UTC).
 -- column product_id: The product variant (product_product.id).

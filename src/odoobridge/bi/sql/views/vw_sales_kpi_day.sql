@@ -1,9 +1,9 @@
 -- name: vw_sales_kpi_day
--- version: 1
+-- version: 2
 -- modules: sale
 -- requires: sale_order(id, company_id, partner_id, state, date_order, amount_untaxed, amount_total, currency_rate)
 -- key: company_id, day
--- doc: Confirmed sales orders (state sale or done) per company and order day (UTC), amounts in the company's currency.
+-- doc: Confirmed sales orders (state sale or done) per company and order day (UTC), amounts in the company's currency. Orders, not invoices: a later credit note does not lower them (invoiced revenue net of credit notes is in vw_monthly_revenue).
 -- column company_id: The Odoo company (res_company.id).
 -- column day: The order date (sale_order.date_order, UTC).
 -- column orders: Confirmed orders dated that day.
