@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 
     from odoobridge.sources.odoo_rpc import OdooRpcClient
 
-odoo_app = typer.Typer(help="Odoo's business records: search, proposals, execute.",
-                       no_args_is_help=True)  # fmt: skip
-search_app = typer.Typer(help="Search Odoo (what POST /odoo/search/… answers).",
-                         no_args_is_help=True)  # fmt: skip
+odoo_app = typer.Typer(
+    help="Odoo's business records: search, proposals, execute.", no_args_is_help=True
+)
+search_app = typer.Typer(
+    help="Search Odoo (what POST /odoo/search/… answers).", no_args_is_help=True
+)
 odoo_app.add_typer(search_app, name="search")
 
 Model = TypeVar("Model", bound="BaseModel")
@@ -70,21 +72,54 @@ def text(value: Any) -> str:
 
 
 COLUMNS: dict[str, list[tuple[str, Any]]] = {
-    "partners": [("id", "id"), ("name", "name"), ("email", "email"), ("phone", "phone"),
-                 ("website", "website"), ("city", "city"), ("country", ("country_id",))],
-    "leads": [("id", "id"), ("name", "name"), ("partner", ("partner_id",)),
-              ("stage", ("stage_id",)), ("email", "email_from"),
-              ("expected revenue", "expected_revenue")],
-    "projects": [("id", "id"), ("name", "name"), ("partner", ("partner_id",)),
-                 ("manager", ("user_id",)), ("start", "date_start")],
-    "tasks": [("id", "id"), ("name", "name"), ("project", ("project_id",)),
-              ("partner", ("partner_id",)), ("deadline", "date_deadline")],
-    "activities": [("id", "id"), ("model", "res_model"), ("record", "res_id"),
-                   ("about", "res_name"), ("type", ("activity_type_id",)),
-                   ("summary", "summary"), ("due", "date_deadline")],
-    "calendar_events": [("id", "id"), ("name", "name"), ("start", "start"), ("stop", "stop"),
-                        ("attendees", "partner_ids")],
-}  # fmt: skip
+    "partners": [
+        ("id", "id"),
+        ("name", "name"),
+        ("email", "email"),
+        ("phone", "phone"),
+        ("website", "website"),
+        ("city", "city"),
+        ("country", ("country_id",)),
+    ],
+    "leads": [
+        ("id", "id"),
+        ("name", "name"),
+        ("partner", ("partner_id",)),
+        ("stage", ("stage_id",)),
+        ("email", "email_from"),
+        ("expected revenue", "expected_revenue"),
+    ],
+    "projects": [
+        ("id", "id"),
+        ("name", "name"),
+        ("partner", ("partner_id",)),
+        ("manager", ("user_id",)),
+        ("start", "date_start"),
+    ],
+    "tasks": [
+        ("id", "id"),
+        ("name", "name"),
+        ("project", ("project_id",)),
+        ("partner", ("partner_id",)),
+        ("deadline", "date_deadline"),
+    ],
+    "activities": [
+        ("id", "id"),
+        ("model", "res_model"),
+        ("record", "res_id"),
+        ("about", "res_name"),
+        ("type", ("activity_type_id",)),
+        ("summary", "summary"),
+        ("due", "date_deadline"),
+    ],
+    "calendar_events": [
+        ("id", "id"),
+        ("name", "name"),
+        ("start", "start"),
+        ("stop", "stop"),
+        ("attendees", "partner_ids"),
+    ],
+}
 
 
 def cell(record: dict[str, Any], key: Any) -> str:
@@ -160,8 +195,16 @@ def search_partners(
     from odoobridge.gateway import schemas as gs
     from odoobridge.gateway import search
 
-    found = criteria(gs.PartnerSearch, query=query, email=email, phone=phone, website=website,
-                     is_company=is_company, limit=limit, offset=offset)  # fmt: skip
+    found = criteria(
+        gs.PartnerSearch,
+        query=query,
+        email=email,
+        phone=phone,
+        website=website,
+        is_company=is_company,
+        limit=limit,
+        offset=offset,
+    )
     with odoo_client(ctx.obj) as client:
         show_page("partners", search.search_partners(client, found), offset, as_json)
 
@@ -181,23 +224,33 @@ def search_leads(
     from odoobridge.gateway import schemas as gs
     from odoobridge.gateway import search
 
-    found = criteria(gs.LeadSearch, partner_id=partner_id, email=email, name=name, stage=stage,
-                     limit=limit, offset=offset)  # fmt: skip
+    found = criteria(
+        gs.LeadSearch,
+        partner_id=partner_id,
+        email=email,
+        name=name,
+        stage=stage,
+        limit=limit,
+        offset=offset,
+    )
     with odoo_client(ctx.obj) as client:
         show_page("leads", search.search_leads(client, found), offset, as_json)
 
 
 @search_app.command("projects")
 def search_projects(
-    ctx: typer.Context, partner_id: PartnerOption = None, name: NameOption = None,
-    limit: LimitOption = DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    partner_id: PartnerOption = None,
+    name: NameOption = None,
+    limit: LimitOption = DEFAULT_LIMIT,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
     """Projects."""
     from odoobridge.gateway import schemas as gs
     from odoobridge.gateway import search
 
-    found = criteria(gs.ProjectSearch, partner_id=partner_id, name=name, limit=limit,
-                     offset=offset)  # fmt: skip
+    found = criteria(gs.ProjectSearch, partner_id=partner_id, name=name, limit=limit, offset=offset)
     with odoo_client(ctx.obj) as client:
         show_page("projects", search.search_projects(client, found), offset, as_json)
 
@@ -206,15 +259,24 @@ def search_projects(
 def search_tasks(
     ctx: typer.Context,
     project_id: Annotated[int | None, typer.Option("--project-id", help="A project's id.")] = None,
-    partner_id: PartnerOption = None, name: NameOption = None,
-    limit: LimitOption = DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
-) -> None:  # fmt: skip
+    partner_id: PartnerOption = None,
+    name: NameOption = None,
+    limit: LimitOption = DEFAULT_LIMIT,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
     """Project tasks."""
     from odoobridge.gateway import schemas as gs
     from odoobridge.gateway import search
 
-    found = criteria(gs.TaskSearch, project_id=project_id, partner_id=partner_id, name=name,
-                     limit=limit, offset=offset)  # fmt: skip
+    found = criteria(
+        gs.TaskSearch,
+        project_id=project_id,
+        partner_id=partner_id,
+        name=name,
+        limit=limit,
+        offset=offset,
+    )
     with odoo_client(ctx.obj) as client:
         show_page("tasks", search.search_tasks(client, found), offset, as_json)
 
@@ -225,14 +287,22 @@ def search_activities(
     partner_id: PartnerOption = None,
     res_model: Annotated[str | None, typer.Option("--res-model", help="e.g. crm.lead")] = None,
     res_id: Annotated[int | None, typer.Option("--res-id", help="The record's id.")] = None,
-    limit: LimitOption = DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
-) -> None:  # fmt: skip
+    limit: LimitOption = DEFAULT_LIMIT,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
     """Scheduled activities (on a partner, its leads and tasks; or on one record)."""
     from odoobridge.gateway import schemas as gs
     from odoobridge.gateway import search
 
-    found = criteria(gs.ActivitySearch, partner_id=partner_id, res_model=res_model,
-                     res_id=res_id, limit=limit, offset=offset)  # fmt: skip
+    found = criteria(
+        gs.ActivitySearch,
+        partner_id=partner_id,
+        res_model=res_model,
+        res_id=res_id,
+        limit=limit,
+        offset=offset,
+    )
     with odoo_client(ctx.obj) as client:
         show_page("activities", search.search_activities(client, found), offset, as_json)
 
@@ -244,23 +314,28 @@ def search_calendar(
         list[int] | None, typer.Option("--partner-id", help="An attendee (repeatable).")
     ] = None,
     name: NameOption = None,
-    limit: LimitOption = DEFAULT_LIMIT, offset: OffsetOption = 0, as_json: JsonOption = False,
-) -> None:  # fmt: skip
+    limit: LimitOption = DEFAULT_LIMIT,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
     """Calendar events."""
     from odoobridge.gateway import schemas as gs
     from odoobridge.gateway import search
 
-    found = criteria(gs.CalendarSearch, partner_ids=partner_id or None, name=name, limit=limit,
-                     offset=offset)  # fmt: skip
+    found = criteria(
+        gs.CalendarSearch, partner_ids=partner_id or None, name=name, limit=limit, offset=offset
+    )
     with odoo_client(ctx.obj) as client:
         show_page("calendar_events", search.search_calendar(client, found), offset, as_json)
 
 
 @odoo_app.command("partner")
 def partner_command(
-    ctx: typer.Context, partner_id: int,
-    limit: LimitOption = DEFAULT_LIMIT, as_json: JsonOption = False,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    partner_id: int,
+    limit: LimitOption = DEFAULT_LIMIT,
+    as_json: JsonOption = False,
+) -> None:
     """A partner and its leads, projects, tasks, activities and calendar events."""
     from odoobridge.gateway import search
 
@@ -303,9 +378,19 @@ def proposals_command(
     table(
         f"{status} proposals: {answer['count']}",
         ["id", "kind", "status", "case", "proposed by", "created", "summary"],
-        [[p["proposal_id"], p["kind"], p["status"], p["case_id"], p["proposed_by"],
-          p["created_at"][:19], p["summary"]] for p in answer["proposals"]],
-    )  # fmt: skip
+        [
+            [
+                p["proposal_id"],
+                p["kind"],
+                p["status"],
+                p["case_id"],
+                p["proposed_by"],
+                p["created_at"][:19],
+                p["summary"],
+            ]
+            for p in answer["proposals"]
+        ],
+    )
 
 
 @odoo_app.command("execute")
@@ -325,40 +410,50 @@ def execute_command(
     with store.session() as session:
         proposal = gp.get_proposal(session, proposal_id).as_dict()
     if not yes:
-        typer.echo(f"{proposal['summary']} (case {proposal['case_id']}, proposed by "
-                   f"{proposal['proposed_by']})")  # fmt: skip
+        typer.echo(
+            f"{proposal['summary']} (case {proposal['case_id']}, proposed by "
+            f"{proposal['proposed_by']})"
+        )
         for operation in proposal["operations"]:
             payload = operation["payload"]
-            typer.echo(f"  {operation['op']}: {payload['model']}.{payload['method']} "
-                       f"{payload['values']}")  # fmt: skip
+            typer.echo(
+                f"  {operation['op']}: {payload['model']}.{payload['method']} {payload['values']}"
+            )
         if not typer.confirm("Execute it in Odoo?"):
             typer.echo("not executed", err=True)
             raise typer.Exit(1)
     with odoo_client(state) as client:
         try:
-            answer = execute_proposal(store, client, settings, proposal_id,
-                                      actor=triggered_by(), origin=Origin.cli())  # fmt: skip
+            answer = execute_proposal(
+                store, client, settings, proposal_id, actor=triggered_by(), origin=Origin.cli()
+            )
         except ExecutionFailed as exc:
             if as_json:
-                print_json(exc.answer)
+                print_json(exc.execution.as_dict())
             else:
-                show_results(exc.answer)
+                show_results(exc.execution.as_dict())
             typer.echo(f"error: {exc.message}", err=True)
             raise typer.Exit(1) from None
     if as_json:
-        print_json(answer)
+        print_json(answer.as_dict())
     else:
-        show_results(answer)
+        show_results(answer.as_dict())
 
 
 def show_results(answer: dict[str, Any]) -> None:
     table(
         f"proposal {answer['proposal_id']}: {answer['status']}",
         ["op", "model", "method", "result"],
-        [[r["op"], r["model"], r["method"],
-          r.get("record_id") if r.get("success") else r.get("error")]
-         for r in answer["results"]],
-    )  # fmt: skip
+        [
+            [
+                r["op"],
+                r["model"],
+                r["method"],
+                r.get("record_id") if r.get("success") else r.get("error"),
+            ]
+            for r in answer["results"]
+        ],
+    )
 
 
 @odoo_app.command("cancel")
@@ -369,8 +464,9 @@ def cancel_command(ctx: typer.Context, proposal_id: str, as_json: JsonOption = F
 
     state: CliState = ctx.obj
     with state.store().write_session() as session:
-        answer = gp.cancel_proposal(session, proposal_id, actor=triggered_by(),
-                                    may_cancel_any=True, origin=Origin.cli())  # fmt: skip
+        answer = gp.cancel_proposal(
+            session, proposal_id, actor=triggered_by(), may_cancel_any=True, origin=Origin.cli()
+        )
     if as_json:
         print_json(answer)
     else:

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
 from odoobridge.errors import AppError
+from odoobridge.gateway import drafts as gd
 from odoobridge.gateway import proposals as gp
 from odoobridge.gateway import schemas as gs
 from odoobridge.gateway import search
@@ -83,7 +84,7 @@ def json_answer(body: dict[str, Any]) -> JSONResponse:
 
 
 @router.get("/status", response_model=gs.StatusOut, summary="Whether Odoo answers, its version")
-def status(state: State, _p: Reader) -> dict[str, Any]:
+def status(state: State, _p: Reader) -> search.GatewayStatus:
     settings = state.settings
     try:
         client: OdooRpcClient | None = state.odoo_client()
@@ -98,8 +99,10 @@ def search_partners(criteria: gs.PartnerSearch, _p: Reader, client: Odoo) -> JSO
     return json_answer(search.search_partners(client, criteria))
 
 
-@router.get("/partners/{partner_id}", summary="A partner and its leads, projects, tasks, "
-            "activities and calendar events")  # fmt: skip
+@router.get(
+    "/partners/{partner_id}",
+    summary="A partner and its leads, projects, tasks, activities and calendar events",
+)
 def partner_history(
     partner_id: int,
     _p: Reader,
@@ -147,54 +150,67 @@ def _store(request: Request, principal: Principal, draft: gp.Draft) -> dict[str,
         return proposal.as_dict()
 
 
-@router.post("/propose/partner", response_model=gs.ProposalOut,
-             summary="Propose creating (or, with partner_id, updating) a partner")  # fmt: skip
-def propose_partner(request: Request, payload: gs.PartnerProposal,
-                    principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
-    draft = gp.draft_partner(client, get_settings(request), payload)
+@router.post(
+    "/propose/partner",
+    response_model=gs.ProposalOut,
+    summary="Propose creating (or, with partner_id, updating) a partner",
+)
+def propose_partner(
+    request: Request, payload: gs.PartnerProposal, principal: Proposer, client: Odoo
+) -> dict[str, Any]:
+    draft = gd.draft_partner(client, get_settings(request), payload)
     return _store(request, principal, draft)
 
 
 @router.post("/propose/lead", response_model=gs.ProposalOut, summary="Propose an opportunity")
-def propose_lead(request: Request, payload: gs.LeadProposal,
-                 principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
-    draft = gp.draft_lead(client, get_settings(request), payload)
+def propose_lead(
+    request: Request, payload: gs.LeadProposal, principal: Proposer, client: Odoo
+) -> dict[str, Any]:
+    draft = gd.draft_lead(client, get_settings(request), payload)
     return _store(request, principal, draft)
 
 
 @router.post("/propose/project", response_model=gs.ProposalOut, summary="Propose a project")
-def propose_project(request: Request, payload: gs.ProjectProposal,
-                    principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
-    draft = gp.draft_project(client, get_settings(request), payload)
+def propose_project(
+    request: Request, payload: gs.ProjectProposal, principal: Proposer, client: Odoo
+) -> dict[str, Any]:
+    draft = gd.draft_project(client, get_settings(request), payload)
     return _store(request, principal, draft)
 
 
-@router.post("/propose/tasks", response_model=gs.ProposalOut,
-             summary="Propose tasks in a project")  # fmt: skip
-def propose_tasks(request: Request, payload: gs.TasksProposal,
-                  principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
-    draft = gp.draft_tasks(client, get_settings(request), payload)
+@router.post("/propose/tasks", response_model=gs.ProposalOut, summary="Propose tasks in a project")
+def propose_tasks(
+    request: Request, payload: gs.TasksProposal, principal: Proposer, client: Odoo
+) -> dict[str, Any]:
+    draft = gd.draft_tasks(client, get_settings(request), payload)
     return _store(request, principal, draft)
 
 
-@router.post("/propose/activity", response_model=gs.ProposalOut,
-             summary="Propose scheduling an activity")  # fmt: skip
-def propose_activity(request: Request, payload: gs.ActivityProposal,
-                     principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
-    draft = gp.draft_activity(client, get_settings(request), payload)
+@router.post(
+    "/propose/activity", response_model=gs.ProposalOut, summary="Propose scheduling an activity"
+)
+def propose_activity(
+    request: Request, payload: gs.ActivityProposal, principal: Proposer, client: Odoo
+) -> dict[str, Any]:
+    draft = gd.draft_activity(client, get_settings(request), payload)
     return _store(request, principal, draft)
 
 
-@router.post("/propose/calendar-event", response_model=gs.ProposalOut,
-             summary="Propose a calendar event")  # fmt: skip
-def propose_calendar_event(request: Request, payload: gs.CalendarEventProposal,
-                           principal: Proposer, client: Odoo) -> dict[str, Any]:  # fmt: skip
-    draft = gp.draft_calendar_event(client, get_settings(request), payload)
+@router.post(
+    "/propose/calendar-event", response_model=gs.ProposalOut, summary="Propose a calendar event"
+)
+def propose_calendar_event(
+    request: Request, payload: gs.CalendarEventProposal, principal: Proposer, client: Odoo
+) -> dict[str, Any]:
+    draft = gd.draft_calendar_event(client, get_settings(request), payload)
     return _store(request, principal, draft)
 
 
-@router.get("/proposals", response_model=gs.ProposalsOut,
-            summary="Proposals, newest first (pending unless status= says otherwise)")  # fmt: skip
+@router.get(
+    "/proposals",
+    response_model=gs.ProposalsOut,
+    summary="Proposals, newest first (pending unless status= says otherwise)",
+)
 def proposals(
     session: DbSession,
     _p: Reader,
@@ -210,29 +226,46 @@ def proposal(proposal_id: str, session: DbSession, _p: Reader) -> dict[str, Any]
     return gp.get_proposal(session, proposal_id).as_dict()
 
 
-@router.delete("/proposals/{proposal_id}", response_model=gs.CancelOut,
-               summary="Cancel a pending proposal")  # fmt: skip
+@router.delete(
+    "/proposals/{proposal_id}", response_model=gs.CancelOut, summary="Cancel a pending proposal"
+)
 def cancel(request: Request, proposal_id: str, principal: Proposer) -> dict[str, Any]:
     may_any = principal.allows(Role.ADMIN) and (
         principal.kind != "api_key" or "gateway:execute" in principal.scopes
     )
     with get_store(request).write_session() as session:
-        return gp.cancel_proposal(session, proposal_id, actor=principal.actor,
-                                  may_cancel_any=may_any, origin=origin_of(request))  # fmt: skip
+        return gp.cancel_proposal(
+            session,
+            proposal_id,
+            actor=principal.actor,
+            may_cancel_any=may_any,
+            origin=origin_of(request),
+        )
 
 
-@router.post("/execute/{proposal_id}", response_model=gs.ExecutionOut,
-             summary="Run a pending proposal (once)",
-             responses={502: {"description": "an operation failed: detail and results say which"}},
-             )  # fmt: skip
-def execute(request: Request, proposal_id: str, body: gs.ExecuteRequest, principal: Executor,
-            client: Odoo) -> Any:  # fmt: skip
+@router.post(
+    "/execute/{proposal_id}",
+    response_model=gs.ExecutionOut,
+    summary="Run a pending proposal (once)",
+    responses={502: {"description": "an operation failed: detail and results say which"}},
+)
+def execute(
+    request: Request, proposal_id: str, body: gs.ExecuteRequest, principal: Executor, client: Odoo
+) -> Any:
     settings = get_settings(request)
     try:
-        return execute_proposal(get_store(request), client, settings, proposal_id,
-                                actor=principal.actor, origin=origin_of(request))  # fmt: skip
+        execution = execute_proposal(
+            get_store(request),
+            client,
+            settings,
+            proposal_id,
+            actor=principal.actor,
+            origin=origin_of(request),
+        )
     except ExecutionFailed as exc:
-        return JSONResponse(redacted(exc.answer, settings.secret_values()), status_code=exc.status)
+        answer = redacted(exc.execution.as_dict(), settings.secret_values())
+        return JSONResponse(answer, status_code=exc.status)
+    return redacted(execution.as_dict(), settings.secret_values())
 
 
 def redacted(value: Any, secrets: list[str]) -> Any:

@@ -233,6 +233,7 @@ class ExecutionOut(BaseModel):
     confirmed_by: str
     executed_at: str
     results: list[dict[str, Any]]
+    recorded: bool = True  # False: Odoo was written, but the store could not record it
 
 
 class CancelOut(BaseModel):

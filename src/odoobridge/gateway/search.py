@@ -10,7 +10,7 @@ are as Odoo returns them (many2one as ``[id, "Name"]``, empty values ``false``).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from odoobridge.errors import AppError, NotFound, Unprocessable
@@ -104,22 +104,25 @@ def site_host(website: str) -> str:
 def website_domain(website: str) -> Domain:
     """Partners whose website is this host, with or without scheme, ``www.`` or a path."""
     host = site_host(website)
-    return either(*(
-        leaf("website", "=ilike", f"{prefix}{host}{suffix}")
-        for prefix in ("", "www.", "http://", "https://", "http://www.", "https://www.")
-        for suffix in ("", "/%")
-    ))  # fmt: skip
+    return either(
+        *(
+            leaf("website", "=ilike", f"{prefix}{host}{suffix}")
+            for prefix in ("", "www.", "http://", "https://", "http://www.", "https://www.")
+            for suffix in ("", "/%")
+        )
+    )
 
 
 def partner_domain(criteria: PartnerSearch) -> Domain:
     return every(
         either(leaf("name", "ilike", criteria.query), leaf("email", "ilike", criteria.query))
-        if criteria.query else [],
+        if criteria.query
+        else [],
         leaf("email", "=ilike", like_literal(criteria.email)) if criteria.email else [],
         leaf("phone", "ilike", criteria.phone) if criteria.phone else [],
         website_domain(criteria.website) if criteria.website else [],
         leaf("is_company", "=", criteria.is_company) if criteria.is_company is not None else [],
-    )  # fmt: skip
+    )
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -148,9 +151,13 @@ def record_ids(client: OdooRpcClient, model: str, domain: Domain) -> list[int]:
 
 def search_partners(client: OdooRpcClient, criteria: PartnerSearch) -> dict[str, Any]:
     count, found = read_page(
-        client, "res.partner", partner_domain(criteria), PARTNER_FIELDS,
-        limit=criteria.limit, offset=criteria.offset,
-    )  # fmt: skip
+        client,
+        "res.partner",
+        partner_domain(criteria),
+        PARTNER_FIELDS,
+        limit=criteria.limit,
+        offset=criteria.offset,
+    )
     return {"count": count, "partners": found}
 
 
@@ -179,9 +186,13 @@ def search_projects(client: OdooRpcClient, criteria: ProjectSearch) -> dict[str,
         leaf("name", "ilike", criteria.name) if criteria.name else [],
     )
     count, found = read_page(
-        client, "project.project", domain, PROJECT_FIELDS,
-        limit=criteria.limit, offset=criteria.offset,
-    )  # fmt: skip
+        client,
+        "project.project",
+        domain,
+        PROJECT_FIELDS,
+        limit=criteria.limit,
+        offset=criteria.offset,
+    )
     return {"count": count, "projects": found}
 
 
@@ -199,11 +210,17 @@ def search_tasks(client: OdooRpcClient, criteria: TaskSearch) -> dict[str, Any]:
 
 def activities_domain(partners: list[int], leads: list[int], tasks: list[int]) -> Domain:
     """Activities on these partners, leads or tasks (nothing when all three are empty)."""
-    return either(*(
-        every(leaf("res_model", "=", model), leaf("res_id", "in", ids))
-        for model, ids in (("res.partner", partners), ("crm.lead", leads), ("project.task", tasks))
-        if ids
-    ))  # fmt: skip
+    return either(
+        *(
+            every(leaf("res_model", "=", model), leaf("res_id", "in", ids))
+            for model, ids in (
+                ("res.partner", partners),
+                ("crm.lead", leads),
+                ("project.task", tasks),
+            )
+            if ids
+        )
+    )
 
 
 def partner_family(client: OdooRpcClient, partner_id: int) -> list[int]:
@@ -232,9 +249,13 @@ def search_activities(client: OdooRpcClient, criteria: ActivitySearch) -> dict[s
         leaf("res_id", "=", criteria.res_id) if criteria.res_id else [],
     )
     count, found = read_page(
-        client, "mail.activity", domain, ACTIVITY_FIELDS,
-        limit=criteria.limit, offset=criteria.offset,
-    )  # fmt: skip
+        client,
+        "mail.activity",
+        domain,
+        ACTIVITY_FIELDS,
+        limit=criteria.limit,
+        offset=criteria.offset,
+    )
     return {"count": count, "activities": found}
 
 
@@ -244,9 +265,13 @@ def search_calendar(client: OdooRpcClient, criteria: CalendarSearch) -> dict[str
         leaf("name", "ilike", criteria.name) if criteria.name else [],
     )
     count, found = read_page(
-        client, "calendar.event", domain, EVENT_FIELDS,
-        limit=criteria.limit, offset=criteria.offset,
-    )  # fmt: skip
+        client,
+        "calendar.event",
+        domain,
+        EVENT_FIELDS,
+        limit=criteria.limit,
+        offset=criteria.offset,
+    )
     return {"count": count, "calendar_events": found}
 
 
@@ -279,20 +304,36 @@ def partner_history(client: OdooRpcClient, partner_id: int, limit: int) -> dict[
     return answer
 
 
+class GatewayStatus(TypedDict):
+    connected: bool
+    odoo_version: str | None
+    database: str | None
+    username: str | None
+    protocol: str | None
+    url: str | None
+    error: str | None
+
+
 def gateway_status(
-    client: OdooRpcClient | None, config: OdooRpcConfig | None, problem: str | None,
+    client: OdooRpcClient | None,
+    config: OdooRpcConfig | None,
+    problem: str | None,
     secrets: list[str],
-) -> dict[str, Any]:  # fmt: skip
+) -> GatewayStatus:
     """Whether Odoo answers and we may sign in: ``connected`` with the server's version, or
     ``connected: false`` with what is wrong (never a secret)."""
-    answer: dict[str, Any] = {
-        "connected": False, "odoo_version": None, "database": None, "username": None,
-        "protocol": None, "url": None, "error": None,
-    }  # fmt: skip
+    answer: GatewayStatus = {
+        "connected": False,
+        "odoo_version": None,
+        "database": None,
+        "username": None,
+        "protocol": None,
+        "url": None,
+        "error": None,
+    }
     if config is not None:
-        answer.update(
-            database=config.db, username=config.username, protocol=config.protocol, url=config.url
-        )
+        answer["database"], answer["username"] = config.db, config.username
+        answer["protocol"], answer["url"] = config.protocol, config.url
     if client is None or config is None:
         answer["error"] = redact(problem or "Odoo's API is not configured", secrets)
         return answer

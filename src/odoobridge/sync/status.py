@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,7 +84,23 @@ def _latest(session: Session, source: DataSource) -> SyncRun | None:
     return session.scalars(query.order_by(SyncRun.id.desc()).limit(1)).first()
 
 
-def source_status(session: Session, settings: Settings, source: DataSource) -> dict[str, Any]:
+class SourceStatus(TypedDict):
+    """One data source as the Dashboard, Data & Integrations and alerts see it."""
+
+    sync_type: str
+    environment: str | None
+    label: str
+    status: str  # connected, syncing, warning, needs_refresh, error, not_configured
+    configured: bool
+    setting: str
+    stale: bool
+    last_success: dict[str, Any] | None  # the run's as_dict()
+    latest: dict[str, Any] | None
+    counts: dict[str, int]
+    skipped: dict[str, str]
+
+
+def source_status(session: Session, settings: Settings, source: DataSource) -> SourceStatus:
     latest = _latest(session, source)
     success = latest_success(session, source.sync_type, source.environment)
     stale_after = timedelta(hours=settings.stale_hours)
@@ -126,7 +142,7 @@ def source_status(session: Session, settings: Settings, source: DataSource) -> d
 
 def all_statuses(
     session: Session, settings: Settings, sync_type: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[SourceStatus]:
     return [
         source_status(session, settings, s)
         for s in SOURCES
