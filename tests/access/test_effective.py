@@ -107,8 +107,12 @@ def test_who_can_pages_in_login_order(synced18: Synced) -> None:
 
 
 def test_who_can_errors(synced18: Synced) -> None:
-    with pytest.raises(ConfigError, match="unknown operation 'delete'"):
-        who_can(synced18.index(), "crm.lead", "delete")
+    with pytest.raises(ConfigError, match="unknown operation 'erase'"):
+        who_can(synced18.index(), "crm.lead", "erase")
+    # "delete" is what pages and people say for unlink
+    assert who_can(synced18.index(), "crm.lead", "delete") == who_can(
+        synced18.index(), "crm.lead", "unlink"
+    )
     with pytest.raises(NotFound, match=r"no access rights mention model 'crm\.leads'"):
         who_can(synced18.index(), "crm.leads", "read")
 

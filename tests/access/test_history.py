@@ -76,25 +76,43 @@ def test_diff_backwards_and_unknown_runs(synced18: Synced) -> None:
 
 def test_timelines(synced18: Synced) -> None:
     first, second = edited(synced18)
+    snap = synced18.index().snap
     with synced18.store.session() as session:
-        demo = user_timeline(session, PREPROD, 6)
-        boss = group_timeline(session, PREPROD, 23)
+        demo = user_timeline(session, PREPROD, 6, snap)
+        boss = group_timeline(session, PREPROD, 23, snap)
+        unnamed = user_timeline(session, PREPROD, 6)  # without a run: the stored short names
+    # what happened, with the group's full name as Odoo shows it
     assert [(e.run_id, e.kind, e.detail) for e in demo if e.run_id == second] == [
-        (second, "granted", "Boss"),
-        (second, "revoked", "Technical Features"),
+        (second, "granted", "Sales / Boss"),
+        (second, "removed", "Extra Rights / Technical Features"),
+    ]
+    assert [(e.kind, e.detail) for e in unnamed if e.run_id == second] == [
+        ("granted", "Boss"),
+        ("removed", "Technical Features"),
     ]
     assert (
         first,
-        "account (first sync)",
-        "demo (active, internal, Marc Demo, mark.brown23@example.com)",
+        "account found (first sync)",
+        "login demo, name Marc Demo, e-mail mark.brown23@example.com, active yes, portal no",
     ) in [(e.run_id, e.kind, e.detail) for e in demo]
+    # a rename is one "changed" event saying from what to what, not an end and a start
     assert [(e.kind, e.detail) for e in boss if e.run_id == second] == [
+        ("changed", "name: Administrator → Boss"),
         ("member added", "demo"),
-        ("name ended", "Administrator"),
-        ("named", "Boss"),
     ]
     assert (first, "member added (first sync)", "admin") in [
         (e.run_id, e.kind, e.detail) for e in boss
+    ]
+    assert (first, "now implies (first sync)", "Sales / User: All Documents") in [
+        (e.run_id, e.kind, e.detail) for e in boss
+    ]
+    # an account archived in Odoo shows as a change of its state
+    synced18.db.execute("UPDATE res_users SET active = false WHERE id = 6")
+    third = synced18.sync()
+    with synced18.store.session() as session:
+        later = user_timeline(session, PREPROD, 6, synced18.index().snap)
+    assert [(e.kind, e.detail) for e in later if e.run_id == third] == [
+        ("changed", "active: yes → no")
     ]
 
 

@@ -78,10 +78,13 @@ def test_a_user_on_odoo18(synced18: Synced) -> None:
 
 def test_a_group_on_odoo18(synced18: Synced) -> None:
     view = view_of(synced18)
-    detail = group_detail(view, 22)  # Sales / User: All Documents
+    detail = group_detail(view, 22, active_only=False)  # Sales / User: All Documents
     assert detail.group.label == "Sales / User: All Documents"
     members = {m.user.login: m for m in detail.members}
     assert list(members) == ["__system__", "admin", "default"]  # login order
+    active = group_detail(view, 22)  # the page shows the active members unless asked
+    assert [m.user.login for m in active.members] == ["admin"]
+    assert active.grants.members_total == 1 and detail.grants.members_total == 3
     assert members["admin"].path == (
         "admin → Sales / Administrator → implies Sales / User: All Documents"
     )
@@ -95,7 +98,7 @@ def test_a_group_on_odoo18(synced18: Synced) -> None:
     assert ["Sales / User: Own Documents Only", "User types / Internal User"] in [
         [g.label for g in chain][:2] for chain in detail.implies
     ]
-    page = group_detail(view, 22, offset=1, limit=1)  # members are paged
+    page = group_detail(view, 22, offset=1, limit=1, active_only=False)  # members are paged
     assert [m.user.login for m in page.members] == ["admin"]
     assert (page.grants.members_total, page.own_members, page.effective_members) == (3, 0, 1)
     with pytest.raises(NotFound, match="there is no Odoo group 4242"):

@@ -56,8 +56,10 @@ def test_who_can_exports(demo: None, tmp_path: Path) -> None:
     assert sheet is not None and sheet["A2"].value == "admin" and sheet.freeze_panes == "A2"
     code, _, err = cli("who-can", "write", "crm.lead", "-f", "xlsx")
     assert code == 1 and err == "error: XLSX is binary: give --output FILE\n"
-    code, _, err = cli("who-can", "delete", "crm.lead")
-    assert code == 1 and err.startswith("error: unknown operation 'delete'")
+    code, _, err = cli("who-can", "erase", "crm.lead")
+    assert code == 1 and err.startswith("error: unknown operation 'erase'")
+    code, out, _ = cli("who-can", "delete", "crm.lead", "-f", "json")  # delete is unlink
+    assert code == 0 and out == cli("who-can", "unlink", "crm.lead", "-f", "json")[1]
 
 
 def test_access_and_group(demo: None) -> None:
@@ -75,7 +77,16 @@ def test_access_and_group(demo: None) -> None:
 def test_findings_and_severity_filter(demo: None) -> None:
     code, out, _ = cli("findings", "--severity", "high", "-f", "json")
     found = json.loads(out)
-    assert found and {f["severity"] for f in found} == {"high"}
+    assert found and {f["severity"] for f in found} == {"critical", "high"}
+    # Merge & Compare outcomes are findings too: the demo's leaver is the critical one
+    (leaver,) = [f for f in found if f["severity"] == "critical"]
+    assert (leaver["kind"], leaver["subject"]["login"], leaver["status"]) == (
+        "leaver",
+        "demo",
+        "open",
+    )
+    code, out, _ = cli("findings", "--severity", "critical")
+    assert code == 0 and "demo is disabled or removed in Entra" in out
     code, out, _ = cli("findings", "--kind", "env_drift", "-f", "json")
     drift = sorted(f["title"] for f in json.loads(out))
     assert drift == [
@@ -94,7 +105,7 @@ def test_diff_and_timeline(demo: None) -> None:
     assert code == 1 and err == "error: run 2 is not an Odoo sync of Odoo (Pre-Production)\n"
     code, out, _ = cli("timeline", "user", "demo", "-f", "json")
     events = json.loads(out)
-    assert events[0]["kind"] == "account (first sync)"
+    assert events[0]["kind"] == "account found (first sync)"
     code, _, err = cli("timeline", "team", "x")
     assert code == 1 and err == "error: timeline of 'team': use user or group\n"
 
@@ -102,6 +113,6 @@ def test_diff_and_timeline(demo: None) -> None:
 def test_compare_command(demo: None) -> None:
     code, out, _ = cli("compare", "--category", "leaver", "-f", "json")
     result = json.loads(out)
-    assert code == 0 and result["summary"]["leaver"] == 1 and result["id"] == 2
+    assert code == 0 and result["summary"]["leaver"] == 1 and result["id"] == 3  # demo made 2
     (leaver,) = result["items"]
     assert (leaver["login"], leaver["entra_name"]) == ("demo", "Marc Demo")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 
 import httpx
@@ -116,5 +117,12 @@ def test_the_analysis_page(runs: tuple[int, int], signed_in: Callable[[Role], Si
     assert 'id="findings-table"' in page
     assert signed_in(Role.VIEWER).client.get("/analysis").status_code == 403
     assert "Analysis" not in signed_in(Role.VIEWER).client.get("/").text.split("</nav>")[0]
-    user = auditor.get("/users/6").text
-    assert 'data-model="crm.lead"' in user and "Personal Leads" in user
+    rights = auditor.get("/users/6?tab=rights").text
+    assert 'data-model="crm.lead"' in rights
+    assert "Personal Leads" in auditor.get("/users/6?tab=rules").text
+    quiet = auditor.get(f"/analysis?from_run={runs[1]}&to_run={runs[1]}").text
+    assert f"Nothing changed between run {runs[1]} and run {runs[1]}" in quiet
+    # run pickers tell runs of the same minute apart
+    assert re.search(
+        rf"run {runs[0]} · Odoo \(Pre-Production\) · \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC", page
+    )

@@ -107,6 +107,7 @@ def test_the_whole_round(page: Page, people: dict[Role, str]) -> None:
 
     page.get_by_role("link", name="Sales / User: Own Documents Only").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sales / User: Own Documents Only")
+    page.get_by_role("link", name="Inheritance").click()
     expect(page.locator("#implied-title + ul")).to_contain_text("Administrator")
     shot(page, "08-group")
     page.goto("/groups/1")

@@ -111,6 +111,30 @@ def test_a_user_reads_like_odoos_access_rights_tab(
     assert XSS not in page and html.escape(XSS) in page
     missing = signed_in(Role.VIEWER).client.get("/users/4242")
     assert missing.status_code == 404 and "there is no Odoo user 4242" in missing.text
+    # tabs: a viewer sees Access and Entra; rights, rules, timeline and findings are an
+    # auditor's, as the API has them (access/sights.py)
+    tabs = re.findall(r'href="/users/6\?env=PREPROD&amp;tab=(\w+)"', page)
+    assert tabs == ["access", "entra"]
+    refused = signed_in(Role.VIEWER).client.get("/users/6?tab=rights")
+    assert refused.status_code == 403 and "needs the auditor role" in refused.text
+    auditor = signed_in(Role.AUDITOR).client
+    full = auditor.get("/users/6").text
+    assert re.findall(r'href="/users/6\?env=PREPROD&amp;tab=(\w+)"', full) == [
+        "access",
+        "rights",
+        "rules",
+        "timeline",
+        "findings",
+        "entra",
+    ]
+    rights = auditor.get("/users/6?tab=rights").text
+    models = [r[0].split()[0] for r in rows_of(rights, "rights-table")]
+    assert "crm.lead" in models and len(models) > 100
+    writes = auditor.get("/users/6?tab=rights&q=crm.lead&only=write").text
+    assert [r[0].split()[0] for r in rows_of(writes, "rights-table")][:1] == ["crm.lead"]
+    assert all("crm.lead" in r[0] for r in rows_of(writes, "rights-table"))
+    assert "Personal Leads" in auditor.get("/users/6?tab=rules").text
+    assert auditor.get("/users/6?tab=nope").status_code == 404
 
 
 def test_groups_and_a_groups_chains(
@@ -127,7 +151,8 @@ def test_groups_and_a_groups_chains(
     ]
     page = viewer.get("/groups/1").text  # the renamed Internal User
     assert XSS not in page and html.escape(XSS) in page
-    admin = viewer.get("/groups/" + str(_group_id(viewer, "Sales", "Administrator"))).text
+    admin_id = _group_id(viewer, "Sales", "Administrator")
+    admin = viewer.get(f"/groups/{admin_id}?tab=inheritance").text
     implies = admin.split('id="implies-title"', 1)[1].split("</ul>", 1)[0]
     assert "User: All Documents" in implies and "User: Own Documents Only" in implies
     with store.session() as session:
@@ -140,11 +165,19 @@ def test_a_groups_page_shows_what_the_analysis_answers(
     synced: int, signed_in: Callable[[Role], SignedIn]
 ) -> None:
     viewer = signed_in(Role.VIEWER).client
-    page = viewer.get(f"/groups/{_group_id(viewer, 'Sales', 'User: All Documents')}").text
-    assert "0 directly; 1 active users have it in effect" in page
-    members = rows_of(page, "members-table")
+    group = _group_id(viewer, "Sales", "User: All Documents")
+    page = viewer.get(f"/groups/{group}").text
+    assert "0 assigned it directly; 1 active users have it in effect" in page
+    assert "1 active member" in page  # the count says which members it counts
+    assert [m[1] for m in rows_of(page, "members-table")] == ["admin"]
+    everyone = viewer.get(f"/groups/{group}?members=all").text
+    assert "3 members" in everyone
+    members = rows_of(everyone, "members-table")
     assert [m[1] for m in members] == ["__system__", "admin", "default"]
     assert members[1][2] == "admin → Sales / Administrator → implies Sales / User: All Documents"
+    assert viewer.get(f"/groups/{group}?tab=rights").status_code == 403
+    auditor = signed_in(Role.AUDITOR).client
+    page = auditor.get(f"/groups/{group}?tab=rights").text
     lead = next(r for r in rows_of(page, "acl-table") if r[1] == "crm.lead")
     assert lead == [
         "crm.lead   Lead/Opportunity",
@@ -156,11 +189,11 @@ def test_a_groups_page_shows_what_the_analysis_answers(
         "Sales / User: All Documents → implies Sales / User: Own Documents Only → ACL crm.lead "
         "(crm.lead)",
     ]
-    portal = viewer.get("/groups/10").text  # its archived ACL row and rule grant nothing
+    portal = auditor.get("/groups/10?tab=rights").text  # its archived ACL row grants nothing
     assert "project_sharing_task_portal" not in portal
-    internal = rows_of(viewer.get("/groups/1").text, "members-table")  # the renamed one
+    internal = rows_of(viewer.get("/groups/1?members=all").text, "members-table")  # renamed one
     assert [m[1] for m in internal] == ["__system__", "admin", "default", "demo"]
-    paged = rows_of(viewer.get("/groups/1?offset=2").text, "members-table")
+    paged = rows_of(viewer.get("/groups/1?members=all&offset=2").text, "members-table")
     assert paged == internal[2:]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from odoobridge.access.analysis.effective import AccessIndex, index_for
-from odoobridge.access.compare import CATEGORIES, compare, load_mapping, match_accounts
+from odoobridge.access.compare import CATEGORIES, Item, compare, load_mapping, match_accounts
 from odoobridge.access.models import ComparisonResult
 from odoobridge.directory.state import EntraUser, entra_users, resolve_directory_run
 from odoobridge.environment import Environment
@@ -44,6 +44,18 @@ def directory_people(
     return match_accounts(index.snap.users, users, identity_map(settings)).by_odoo
 
 
+def compare_with_directory(
+    session: Session, settings: Settings, index: AccessIndex, directory_run: int
+) -> list[Item]:
+    """Merge & Compare of the run behind ``index`` with a directory run (not kept)."""
+    return compare(
+        index,
+        entra_users(session, directory_run),
+        identity_map=identity_map(settings),
+        department_groups=department_groups(settings),
+    )
+
+
 def run_compare(
     session: Session,
     settings: Settings,
@@ -56,12 +68,7 @@ def run_compare(
     """Compare an Odoo run with an Entra run (default: the latest of each) and keep the result."""
     index = index_for(session, environment, odoo_run_id)
     directory_run = resolve_directory_run(session, azure_run_id)
-    items = compare(
-        index,
-        entra_users(session, directory_run.id),
-        identity_map=identity_map(settings),
-        department_groups=department_groups(settings),
-    )
+    items = compare_with_directory(session, settings, index, directory_run.id)
     counts = Counter(item.category for item in items)
     result = ComparisonResult(
         created_by=actor,

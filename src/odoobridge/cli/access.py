@@ -22,7 +22,6 @@ from odoobridge.errors import ConfigError
 
 if TYPE_CHECKING:
     from odoobridge.access.analysis.effective import AccessIndex
-    from odoobridge.access.findings.base import Finding
 
 
 class OutputFormat(StrEnum):
@@ -159,34 +158,156 @@ def findings_command(
     ctx: typer.Context,
     severity: Annotated[str | None, typer.Option(help="This severity and above.")] = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. sod_conflict.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help="open, acknowledged, accepted_risk, resolved or active."),
+    ] = None,
     env: EnvOption = None,
     run: RunOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     output: OutputOption = None,
 ) -> None:
-    """What a reviewer should look at, most severe first."""
-    from odoobridge.access.findings.base import at_least
-    from odoobridge.access.findings.reports import findings_for
+    """What a reviewer should look at, most severe first, with where each stands."""
+    from odoobridge.access.findings.base import check_severity
+    from odoobridge.access.findings.lifecycle import check_status
+    from odoobridge.access.findings.listing import (
+        EXPORT_COLUMNS,
+        FindingFilter,
+        export_row,
+        listing,
+    )
 
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
+    chosen = FindingFilter(
+        severity=check_severity(severity or "info"),
+        kind=kind,
+        status=check_status(status) if status not in (None, "active") else status,
+    )
     with state.store().session() as session:
-        _index, found = findings_for(session, state.settings(), environment, run)
-    selected: list[Finding] = [
-        f
-        for f in found
-        if (severity is None or at_least(f.severity, severity)) and (kind is None or f.kind == kind)
-    ]
-    columns = ["id", "severity", "kind", "environment", "title", "evidence", "fix"]
-    rows = [
-        [f.id, f.severity, f.kind, f.environment, f.title, " | ".join(f.evidence), f.fix]
-        for f in selected
-    ]
+        found = listing(session, state.settings(), environment, run, chosen)
+    items = found.items
+    rows = [export_row(r) for r in items]
+    columns = EXPORT_COLUMNS
     if fmt is OutputFormat.TABLE and output is None:
-        rows = [[f.severity, f.kind, f.title, f.id] for f in selected]
-        columns = ["severity", "kind", "finding", "id"]
-    document = [f.as_dict() for f in selected]
-    emit("findings", fmt, output, columns, rows, document, f"{len(selected)} findings")
+        rows = [[r.finding.severity, r.status, r.finding.title, r.finding.id] for r in items]
+        columns = ["severity", "status", "finding", "id"]
+    document = [r.as_dict() for r in items]
+    title = f"{len(items)} findings — {environment.label}, run {found.run_id}"
+    emit("findings", fmt, output, columns, rows, document, title)
+
+
+def finding_show_command(
+    ctx: typer.Context,
+    finding_id: Annotated[str, typer.Argument(help="A finding's id, e.g. leaver:30b2830322.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One finding: evidence, fix, where it stands and every change to it."""
+    from odoobridge.access.findings.listing import finding_detail
+
+    state: CliState = ctx.obj
+    with state.store().session() as session:
+        detail = finding_detail(session, state.settings(), finding_id)
+    if as_json:
+        sys.stdout.write(json.dumps(detail, indent=2, default=str, ensure_ascii=False) + "\n")
+        return
+    typer.echo(f"{detail['severity']} {detail['kind']} — {detail['title']} ({detail['status']})")
+    for line in detail["evidence"]:
+        typer.echo(f"  evidence: {line}")
+    typer.echo(f"  fix: {detail['fix']}")
+    if detail["owner"]:
+        typer.echo(f"  owner: {detail['owner']}")
+    if detail["accepted_until"]:
+        typer.echo(f"  risk accepted until {detail['accepted_until']}: {detail['reason']}")
+    events = [
+        [e["at"], e["actor"], e["action"], e["to_status"] or "", e["comment"] or ""]
+        for e in detail["events"]
+    ]
+    table("History", ["at", "who", "what", "status", "comment"], events)
+
+
+def _change(ctx: typer.Context, finding_id: str, change: Any) -> None:
+    """Apply one lifecycle change as the CLI's user (audited) and say where the finding stands."""
+    from odoobridge.auth.audit import Origin
+
+    state: CliState = ctx.obj
+    with state.store().session() as session:
+        found = change(session, finding_id, actor=triggered_by(), origin=Origin.cli())
+        typer.echo(
+            f"{found.finding_id}: {found.status}"
+            + (f", owner {found.owner}" if found.owner else "")
+        )
+
+
+def finding_ack_command(
+    ctx: typer.Context,
+    finding_id: Annotated[str, typer.Argument()],
+    comment: Annotated[str | None, typer.Option(help="Why, or what happens next.")] = None,
+) -> None:
+    """Acknowledge an open finding (someone has seen it and will act)."""
+    from functools import partial
+
+    from odoobridge.access.findings.lifecycle import acknowledge
+
+    _change(ctx, finding_id, partial(acknowledge, comment=comment))
+
+
+def finding_accept_command(
+    ctx: typer.Context,
+    finding_id: Annotated[str, typer.Argument()],
+    reason: Annotated[str, typer.Option(help="Why the risk is kept (required).")],
+    until: Annotated[str, typer.Option(help="The last day of the acceptance: YYYY-MM-DD.")],
+) -> None:
+    """Accept a finding's risk until a date; it reopens when the date passes."""
+    from datetime import date
+    from functools import partial
+
+    from odoobridge.access.findings.lifecycle import accept_risk, end_of
+
+    try:
+        day = date.fromisoformat(until)
+    except ValueError:
+        raise ConfigError(f"--until {until!r} is not a date: use YYYY-MM-DD") from None
+    _change(ctx, finding_id, partial(accept_risk, reason=reason, until=end_of(day)))
+
+
+def finding_reopen_command(
+    ctx: typer.Context,
+    finding_id: Annotated[str, typer.Argument()],
+    comment: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Reopen an acknowledged finding or an accepted risk."""
+    from functools import partial
+
+    from odoobridge.access.findings.lifecycle import reopen
+
+    _change(ctx, finding_id, partial(reopen, comment=comment))
+
+
+def finding_assign_command(
+    ctx: typer.Context,
+    finding_id: Annotated[str, typer.Argument()],
+    owner: Annotated[str, typer.Argument(help="An OdooBridge account's e-mail, or - for none.")],
+) -> None:
+    """Give a finding an owner."""
+    from functools import partial
+
+    from odoobridge.access.findings.lifecycle import assign
+
+    _change(ctx, finding_id, partial(assign, owner=None if owner == "-" else owner))
+
+
+def finding_comment_command(
+    ctx: typer.Context,
+    finding_id: Annotated[str, typer.Argument()],
+    text: Annotated[str, typer.Argument(help="The comment.")],
+) -> None:
+    """Comment on a finding."""
+    from functools import partial
+
+    from odoobridge.access.findings.lifecycle import comment
+
+    _change(ctx, finding_id, partial(comment, text=text))
 
 
 def diff_command(
@@ -239,15 +360,19 @@ def timeline_command(
     index = _index(state, env, None)
     with state.store().session() as session:
         if what == "user":
-            events = user_timeline(session, environment, index.snap.find_user(ref).odoo_id)
+            user = index.snap.find_user(ref)
+            name = f"{user.login} ({user.name})"
+            events = user_timeline(session, environment, user.odoo_id, index.snap)
         elif what == "group":
-            events = group_timeline(session, environment, index.snap.find_group(ref).odoo_id)
+            group = index.snap.find_group(ref)
+            name = index.snap.group_name(group.odoo_id)
+            events = group_timeline(session, environment, group.odoo_id, index.snap)
         else:
             raise ConfigError(f"timeline of {what!r}: use user or group")
     columns = ["run_id", "at", "kind", "detail"]
-    rows = [[e.run_id, e.at, e.kind, e.detail] for e in events]
+    rows = [[e.run_id, f"{e.at:%Y-%m-%d %H:%M}" if e.at else "", e.kind, e.detail] for e in events]
     document = [e.as_dict() for e in events]
-    emit(f"timeline-{what}-{ref}", fmt, output, columns, rows, document, f"Timeline of {ref}")
+    emit(f"timeline-{what}-{ref}", fmt, output, columns, rows, document, f"Timeline of {name}")
 
 
 def compare_command(
@@ -291,6 +416,16 @@ def register(app: typer.Typer) -> None:
     app.command("access")(access_command)
     app.command("group")(group_command)
     app.command("findings")(findings_command)
+    finding_app = typer.Typer(
+        help="One finding: show it, acknowledge, accept, reopen, assign.", no_args_is_help=True
+    )
+    finding_app.command("show")(finding_show_command)
+    finding_app.command("ack")(finding_ack_command)
+    finding_app.command("accept")(finding_accept_command)
+    finding_app.command("reopen")(finding_reopen_command)
+    finding_app.command("assign")(finding_assign_command)
+    finding_app.command("comment")(finding_comment_command)
+    app.add_typer(finding_app, name="finding")
     app.command("diff")(diff_command)
     app.command("timeline")(timeline_command)
     app.command("compare")(compare_command)

@@ -37,7 +37,7 @@ def demo_command(
     copy as Production, matching Entra ID users), compare them, and serve the web app."""
     from odoobridge.access.comparisons import run_compare
     from odoobridge.access.findings.base import SEVERITIES
-    from odoobridge.access.findings.reports import findings_for
+    from odoobridge.access.findings.reports import reviewed_findings
     from odoobridge.access.sync import sync_odoo
     from odoobridge.auth.accounts import count_accounts, create_local_account
     from odoobridge.auth.audit import Origin
@@ -75,15 +75,18 @@ def demo_command(
             source=MockSource(ENTRA_USERS),  # the AZURE_USER_SYNC_MOCK_FILE path
         )
     typer.echo(f"synced the bundled Entra ID demo users: run {entra.id}")
-    with store.session() as session:
-        result = run_compare(session, settings, Environment.PREPROD, actor=triggered_by())
-        _index, found = findings_for(session, settings, Environment.PREPROD)
-    summary = ", ".join(f"{k} {v}" for k, v in result.summary.items() if v)
-    typer.echo(f"Merge & Compare {result.id}: {summary}")
-    by_severity = Counter(f.severity for f in found)
-    typer.echo(
-        "findings: " + ", ".join(f"{s} {by_severity[s]}" for s in SEVERITIES if by_severity[s])
-    )
+    for environment in Environment:  # both environments compared, and their findings
+        with store.session() as session:
+            result = run_compare(session, settings, environment, actor=triggered_by())
+        with store.session() as session:
+            _index, found = reviewed_findings(session, settings, environment)
+        summary = ", ".join(f"{k} {v}" for k, v in result.summary.items() if v)
+        typer.echo(f"{environment.label}: Merge & Compare {result.id}: {summary}")
+        by_severity = Counter(r.finding.severity for r in found)
+        typer.echo(
+            "  findings: "
+            + ", ".join(f"{s} {by_severity[s]}" for s in SEVERITIES if by_severity[s])
+        )
     status_command(ctx)
     if not serve:
         return

@@ -18,6 +18,9 @@ from odoobridge.redact import redact_url
 from odoobridge.store.migrate import upgrade
 
 
+SQLITE_BUSY_MS = 30_000  # how long SQLite waits for another writer
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgres://`` and ``postgresql://`` and route both through psycopg 3."""
     if url.startswith("postgres://"):
@@ -34,7 +37,7 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.close()
 
 
@@ -70,6 +73,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+@contextmanager
+def write_session_on(engine: Engine, *, busy_seconds: float | None = None) -> Iterator[Session]:
+    """A transaction that commits when the block ends; on SQLite it takes the write lock when it
+    begins, so it never fails to upgrade a read snapshot another writer has moved past
+    (``busy_seconds``: how long to wait for that lock instead of the engine's 30 s)."""
+    with engine.connect() as conn:
+        # set on the driver's connection: through SQLAlchemy it would begin a transaction
+        raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+        if raw is not None and busy_seconds is not None:
+            raw.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        try:
+            conn = conn.execution_options(sqlite_immediate=True)
+            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                yield session
+        finally:
+            if raw is not None and busy_seconds is not None:
+                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+
+
 class Store:
     """The store's engine and session factory; the boundary (command, route, run) owns commits."""
 
@@ -93,10 +115,8 @@ class Store:
     @contextmanager
     def write_session(self) -> Iterator[Session]:
         """Like :meth:`session`, but on SQLite the write lock is taken when the block starts."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_immediate=True)
-            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
-                yield session
+        with write_session_on(self.engine) as session:
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()

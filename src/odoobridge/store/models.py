@@ -1,6 +1,7 @@
 """Imports every domain's tables so that ``metadata`` knows them all (for Alembic and tests)."""
 
 from odoobridge.access import models as _access_models  # noqa: F401
+from odoobridge.access.findings import models as _findings_models  # noqa: F401
 from odoobridge.auth import models as _auth_models  # noqa: F401
 from odoobridge.bi import models as _bi_models  # noqa: F401
 from odoobridge.directory import models as _directory_models  # noqa: F401

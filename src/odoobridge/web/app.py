@@ -27,6 +27,7 @@ from odoobridge.access import pages as access_pages
 from odoobridge.access.analysis import api as analysis_api
 from odoobridge.access.analysis import pages as analysis_pages
 from odoobridge.access.findings import api as findings_api
+from odoobridge.access.findings import pages as findings_pages
 from odoobridge.access.views import api as views_api
 from odoobridge.access.views import pages as views_pages
 from odoobridge.auth import api as auth_api
@@ -232,6 +233,7 @@ def mount_domains(app: FastAPI) -> None:
     app.include_router(analysis_api.router)
     app.include_router(analysis_pages.router)
     app.include_router(findings_api.router)
+    app.include_router(findings_pages.router)
     app.include_router(bi_api.router)
     app.include_router(bi_pages.router)
     app.include_router(gateway_api.router)

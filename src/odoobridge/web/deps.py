@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from odoobridge.auth.accounts import ensure_may_sign_in
@@ -27,9 +27,11 @@ from odoobridge.auth.audit import Origin
 from odoobridge.auth.models import Account
 from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role
+from odoobridge.environment import Environment
 from odoobridge.errors import Forbidden, Unauthorized
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
+from odoobridge.web.schemas import EnvironmentName
 from odoobridge.web.state import AppState
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -53,6 +55,21 @@ State = Annotated[AppState, Depends(app_state)]
 
 def get_settings(request: Request) -> Settings:
     return app_state(request).settings
+
+
+def chosen_environment(
+    request: Request,
+    environment: Annotated[
+        EnvironmentName | None, Query(description="preprod or prod (default: ODOO_ENVIRONMENT)")
+    ] = None,
+    env: Annotated[EnvironmentName | None, Query(include_in_schema=False)] = None,
+) -> Environment:
+    """The environment a request asks about: ``environment=`` (``env=``, as pages say it, works
+    too), else the configured one."""
+    return environment or env or get_settings(request).odoo_environment
+
+
+ChosenEnvironment = Annotated[Environment, Depends(chosen_environment)]
 
 
 def get_store(request: Request) -> Store:

@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, str, Role]] = [
     ("Data & Integrations", "/integrations", Role.VIEWER),
     ("Users", "/users", Role.VIEWER),
     ("Groups", "/groups", Role.VIEWER),
+    ("Findings", "/findings", Role.AUDITOR),
     ("Analysis", "/analysis", Role.AUDITOR),
     ("Analytics", "/analytics", Role.VIEWER),
     ("Admin", "/admin", Role.ADMIN),
@@ -41,12 +42,17 @@ def _when(value: datetime | str | None) -> str:
     return value.isoformat(timespec="seconds")
 
 
-def _when_text(value: datetime | str | None) -> str:
+def _when_text(value: datetime | str | None, seconds: bool = False) -> str:
     if value is None:
         return "never"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
+
+
+def _when_text_seconds(value: datetime | str | None) -> str:
+    """To the second, where runs made in the same minute must be told apart (run pickers)."""
+    return _when_text(value, seconds=True)
 
 
 def _query(request: Request, **changes: Any) -> str:
@@ -68,6 +74,7 @@ def make_templates(*, development: bool = False) -> Jinja2Templates:
     env.globals["csrf_field"] = "csrf_token"
     env.filters["when"] = _when
     env.filters["when_text"] = _when_text
+    env.filters["when_text_seconds"] = _when_text_seconds
     env.globals["query"] = _query
     return templates
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel, BeforeValidator
 
 from odoobridge.environment import Environment
@@ -32,3 +33,9 @@ def _environment(value: object) -> object:
 
 # An Odoo environment in any case: preprod, PREPROD, production …
 EnvironmentName = Annotated[Environment, BeforeValidator(_environment)]
+
+# Store ids are 64-bit: anything larger is a bad request (422 naming the field), never a 500.
+MAX_ID = 2**63 - 1
+RunParam = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="A past run (default: the latest sync)")
+]

@@ -66,8 +66,8 @@ def who_can(
     limit: int | None = None,
 ) -> WhoCan:
     """The active users (or all users) who may ``perm`` on ``model``, by login; paths are built
-    for the requested page only."""
-    check_perm(perm)
+    for the requested page only. "delete" is unlink, as pages and people say it."""
+    perm = check_perm(perm)
     snap = index.snap
     if model not in index.acls_by_model and not any(a.model == model for a in snap.acls):
         raise NotFound(f"no access rights mention model {model!r} in {snap.environment.label}")
@@ -220,11 +220,16 @@ class GroupGrants:
 
 
 def group_grants(
-    index: AccessIndex, group_ref: str | int, *, offset: int = 0, limit: int | None = None
+    index: AccessIndex,
+    group_ref: str | int,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    active_only: bool = False,
 ) -> GroupGrants:
     """What group G grants, directly and through the groups it implies, and to whom: every
-    holder in login order, or the page ``offset``/``limit`` of them (paths are built for that
-    page only)."""
+    holder (or every active one) in login order, or the page ``offset``/``limit`` of them (paths
+    are built for that page only)."""
     snap = index.snap
     group = snap.find_group(group_ref)
     gid = group.odoo_id
@@ -268,6 +273,8 @@ def group_grants(
         if rule.active and snap.rule_groups.get(rule_id, set()) & set(reach):
             answer.rules.append(_applied_rule(index, rule))
     holders = index.group_bits.get(gid, 0)
+    if active_only:
+        holders &= index.active_bits
     answer.members_total = holders.bit_count()
     stop = None if limit is None else offset + limit
     for user_id in islice(index.users_in(holders), offset, stop):

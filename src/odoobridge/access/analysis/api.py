@@ -1,59 +1,59 @@
-"""JSON API of the access analysis (``access.effective`` / ``answers`` / ``findings`` /
-``history``): what a user can do, who can do X on a model, what a group grants, findings, the
-diff between two runs, timelines, and the access-matrix and findings exports. Auditors and up."""
+"""JSON API of the access analysis (``analysis/effective`` / ``answers`` / ``history``): what a
+user can do, who can do X on a model, what a group grants, the diff between two runs, timelines
+and the access-matrix export. Each route's role comes from :mod:`access.sights`."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from odoobridge.access.analysis.answers import group_grants, user_access, who_can
-from odoobridge.access.analysis.effective import PERMS, AccessIndex, index_for, rights_of
+from odoobridge.access.analysis.effective import (
+    PERMS,
+    AccessIndex,
+    index_for,
+    latest_snapshot,
+    reference,
+    rights_of,
+)
 from odoobridge.access.analysis.history import diff_runs, group_timeline, user_timeline
+from odoobridge.access.sights import SeesHistory, SeesRights, SeesUserAccess
 from odoobridge.auth.audit import record
-from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.web.deps import Auditor, DbSession, get_settings, origin_of
+from odoobridge.web.deps import ChosenEnvironment, DbSession, origin_of
 from odoobridge.web.exports import ExportFormat, export_response
-from odoobridge.web.schemas import EnvironmentName
+from odoobridge.web.schemas import MAX_ID, RunParam
 
 router = APIRouter(prefix="/api", tags=["analysis"])
-RunParam = Annotated[int | None, Query(ge=1, description="Default: the latest sync")]
-
-
-def _env(request: Request, environment: Environment | None) -> Environment:
-    return environment or get_settings(request).odoo_environment
 
 
 @router.get("/analysis/users/{user_ref}", summary="What a user can do, each grant with its path")
 def analysis_user(
-    request: Request,
-    user_ref: str,
+    user_ref: Annotated[str, Path(max_length=200)],
     session: DbSession,
-    _p: Auditor,
-    environment: EnvironmentName | None = None,
+    _p: SeesUserAccess,
+    environment: ChosenEnvironment,
     run_id: RunParam = None,
 ) -> dict[str, Any]:
-    index = index_for(session, _env(request, environment), run_id)
-    ref: str | int = int(user_ref) if user_ref.isdigit() else user_ref
-    return user_access(index, ref).as_dict()
+    index = index_for(session, environment, run_id)
+    return user_access(index, reference(user_ref)).as_dict()
 
 
 @router.get("/analysis/who-can", summary="Who may read, write, create or unlink on a model")
 def analysis_who_can(
-    request: Request,
     session: DbSession,
-    _p: Auditor,
+    _p: SeesRights,
+    environment: ChosenEnvironment,
     model: Annotated[str, Query(min_length=1, max_length=200, examples=["crm.lead"])],
-    perm: Annotated[str, Query(pattern="^(read|write|create|unlink)$")] = "read",
+    perm: Annotated[str, Query(pattern="^(read|write|create|unlink|delete)$")] = "read",
     include_inactive: bool = False,
-    environment: EnvironmentName | None = None,
     run_id: RunParam = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    index = index_for(session, _env(request, environment), run_id)
+    index = index_for(session, environment, run_id)
+    perm = "unlink" if perm == "delete" else perm
     answer = who_can(
         index, model.strip(), perm, include_inactive=include_inactive, offset=offset, limit=limit
     )
@@ -71,48 +71,44 @@ def analysis_who_can(
 
 @router.get("/analysis/groups/{group_ref}", summary="What a group grants, and to whom")
 def analysis_group(
-    request: Request,
-    group_ref: str,
+    group_ref: Annotated[str, Path(max_length=200)],
     session: DbSession,
-    _p: Auditor,
-    environment: EnvironmentName | None = None,
+    _p: SeesUserAccess,
+    environment: ChosenEnvironment,
     run_id: RunParam = None,
 ) -> dict[str, Any]:
-    index = index_for(session, _env(request, environment), run_id)
-    ref: str | int = int(group_ref) if group_ref.isdigit() else group_ref
-    return group_grants(index, ref).as_dict()
+    index = index_for(session, environment, run_id)
+    return group_grants(index, reference(group_ref)).as_dict()
 
 
 @router.get("/analysis/diff", summary="Every fact that differs between two runs")
 def analysis_diff(
-    request: Request,
     session: DbSession,
-    _p: Auditor,
-    from_run: Annotated[int, Query(ge=1)],
-    to_run: Annotated[int, Query(ge=1)],
-    environment: EnvironmentName | None = None,
+    _p: SeesHistory,
+    environment: ChosenEnvironment,
+    from_run: Annotated[int, Query(ge=1, le=MAX_ID)],
+    to_run: Annotated[int, Query(ge=1, le=MAX_ID)],
 ) -> dict[str, Any]:
-    return diff_runs(session, _env(request, environment), from_run, to_run).as_dict()
+    return diff_runs(session, environment, from_run, to_run).as_dict()
 
 
 @router.get("/analysis/timeline", summary="How a user's or a group's access changed, run by run")
 def analysis_timeline(
-    request: Request,
     session: DbSession,
-    _p: Auditor,
-    user_id: Annotated[int | None, Query(ge=1)] = None,
-    group_id: Annotated[int | None, Query(ge=1)] = None,
-    environment: EnvironmentName | None = None,
+    _p: SeesHistory,
+    environment: ChosenEnvironment,
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    group_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
-    env = _env(request, environment)
     if (user_id is None) == (group_id is None):
         raise ConfigError("give user_id or group_id (one of them)")
+    snap = latest_snapshot(session, environment)
     events = (
-        user_timeline(session, env, user_id)
+        user_timeline(session, environment, user_id, snap)
         if user_id is not None
-        else group_timeline(session, env, group_id or 0)
+        else group_timeline(session, environment, group_id or 0, snap)
     )
-    return {"environment": env.value, "events": [e.as_dict() for e in events]}
+    return {"environment": environment.value, "events": [e.as_dict() for e in events]}
 
 
 MATRIX_COLUMNS = ["login", "name", "active", "kind", "model", *PERMS]
@@ -145,13 +141,13 @@ def access_matrix(index: AccessIndex, include_inactive: bool = False) -> list[li
 def export_matrix(
     request: Request,
     session: DbSession,
-    principal: Auditor,
+    principal: SeesRights,
+    environment: ChosenEnvironment,
     format: ExportFormat = ExportFormat.CSV,
     include_inactive: bool = False,
-    environment: EnvironmentName | None = None,
     run_id: RunParam = None,
 ) -> Response:
-    index = index_for(session, _env(request, environment), run_id)
+    index = index_for(session, environment, run_id)
     rows = access_matrix(index, include_inactive)
     env, run = index.snap.environment.value, index.snap.run_id
     record(

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from odoobridge.access.analysis.snapshot import Snapshot, load_snapshot
 from odoobridge.access.analysis.state import resolve_run
 from odoobridge.environment import Environment
-from odoobridge.errors import ConfigError
+from odoobridge.errors import ConfigError, NotFound
 from odoobridge.runcache import RunCache
 from odoobridge.sources.odoo_records import AclRecord, RuleRecord, UserRecord
 
@@ -35,6 +35,8 @@ Right = tuple[str, str]  # (model, operation)
 
 
 def check_perm(perm: str) -> str:
+    """An operation as Odoo names it; "delete" (what pages and people say) is unlink."""
+    perm = "unlink" if perm == "delete" else perm
     if perm not in PERMS:
         raise ConfigError(f"unknown operation {perm!r}: use read, write, create or unlink")
     return perm
@@ -335,3 +337,17 @@ def index_for(session: Session, environment: Environment, run_id: int | None = N
         run.id,
     )
     return _INDEXES.get(key, lambda: build_index(load_snapshot(session, environment, run.id)))
+
+
+def latest_snapshot(session: Session, environment: Environment) -> Snapshot | None:
+    """The environment's latest successful run, or None before its first sync."""
+    try:
+        return index_for(session, environment).snap
+    except NotFound:
+        return None
+
+
+def reference(ref: str) -> str | int:
+    """A user or group reference as given: an id when it is ASCII digits, else a name."""
+    ref = ref.strip()
+    return int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 19 else ref

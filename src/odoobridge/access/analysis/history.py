@@ -7,6 +7,7 @@ from snapshots, so a diff costs one scan per table whatever the size of the stat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,12 +16,15 @@ from sqlalchemy import ColumnElement, Table, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from odoobridge.access.analysis.effective import PERMS
+from odoobridge.access.analysis.snapshot import Snapshot
 from odoobridge.access.analysis.state import resolve_run, table_of
 from odoobridge.access.sync import SYNC_TYPE
 from odoobridge.environment import Environment
 from odoobridge.sources.odoo_records import ENTITIES
 from odoobridge.store.temporal import alive_at
 from odoobridge.sync.models import RunStatus, SyncRun
+
+GroupNames = Callable[[int], str]  # a group id → its full name
 
 
 @dataclass
@@ -113,12 +117,17 @@ class RunDiff:
     def counts(self) -> dict[str, dict[str, int]]:
         return {name: d.counts() for name, d in self.entities.items()}
 
+    def changes(self) -> int:
+        """How many facts were added, removed or changed in all."""
+        return sum(sum(d.counts().values()) for d in self.entities.values())
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
             "run_a": self.run_a,
             "run_b": self.run_b,
             "counts": self.counts(),
+            "changes": self.changes(),
             "entities": {name: asdict(d) for name, d in self.entities.items()},
         }
 
@@ -199,8 +208,8 @@ def _runs(session: Session, environment: Environment) -> list[tuple[int, datetim
 def _events_of(
     rows: list[tuple[Any, ...]], runs: list[tuple[int, datetime | None]], appeared: str, gone: str
 ) -> list[Event]:
-    """Events from fact versions: (first_seen, last_seen, label) → appeared at first_seen (if
-    not the first run), gone at the run after last_seen."""
+    """Events from fact versions: (first_seen, last_seen, label) → appeared at first_seen (or
+    "… (first sync)"), gone at the run after last_seen."""
     order = [r for r, _ in runs]
     when = dict(runs)
     events = []
@@ -214,6 +223,49 @@ def _events_of(
     return events
 
 
+def _changes_of(
+    versions: list[dict[str, Any]],
+    runs: list[tuple[int, datetime | None]],
+    fields: dict[str, str],
+    what: str,
+    gone: str,
+) -> list[Event]:
+    """One record's versions as events: found, each change as "field: before → after" (one
+    event, not an end and a start), and gone when its last version ended."""
+    order = [r for r, _ in runs]
+    when = dict(runs)
+    events: list[Event] = []
+    previous: dict[str, Any] | None = None
+    for version in sorted(versions, key=lambda v: v["first_seen_run_id"]):
+        run = version["first_seen_run_id"]
+        if previous is None or previous["last_seen_run_id"] is None:
+            kind = f"{what} (first sync)" if run == order[0] else what
+            events.append(Event(run, when.get(run), kind, _described(version, fields)))
+        else:
+            changed = [
+                f"{label}: {_shown(previous[f])} → {_shown(version[f])}"
+                for f, label in fields.items()
+                if previous[f] != version[f]
+            ]
+            events.append(Event(run, when.get(run), "changed", "; ".join(changed) or "changed"))
+        previous = version
+    if previous is not None and previous["last_seen_run_id"] is not None:
+        later = [r for r in order if r > previous["last_seen_run_id"]]
+        if later:
+            events.append(Event(later[0], when.get(later[0]), gone, _described(previous, fields)))
+    return events
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "—" if value is None else str(value)
+
+
+def _described(row: dict[str, Any], fields: dict[str, str]) -> str:
+    return ", ".join(f"{label} {_shown(row[f])}" for f, label in fields.items())
+
+
 def _versions(
     session: Session, table: Table, environment: Environment, *where: Any
 ) -> list[dict[str, Any]]:
@@ -222,63 +274,80 @@ def _versions(
 
 
 def _acl_label(row: dict[str, Any]) -> str:
-    flags = "".join(c for c, p in zip("rwcu", PERMS, strict=True) if row[f"perm_{p}"])
+    flags = ", ".join("delete" if p == "unlink" else p for p in PERMS if row[f"perm_{p}"])
     return f"{row['name']} on {row['model']}: {flags or 'nothing'}" + (
         "" if row["active"] else " (inactive)"
     )
 
 
-def _user_label(row: dict[str, Any]) -> str:
-    state = "active" if row["active"] else "archived"
-    kind = "portal" if row["share"] else "internal"
-    return f"{row['login']} ({state}, {kind}, {row['name'] or '-'}, {row['email'] or '-'})"
+USER_FIELDS = {
+    "login": "login",
+    "name": "name",
+    "email": "e-mail",
+    "active": "active",
+    "share": "portal",
+}
 
 
-def user_timeline(session: Session, environment: Environment, odoo_user_id: int) -> list[Event]:
-    """The user's versions and group memberships, run by run."""
+def group_names(session: Session, environment: Environment, snap: Snapshot | None) -> GroupNames:
+    """Groups by their full name as the run ``snap`` has them ("Sales / Administrator"); a group
+    that run no longer has, by its last stored name."""
+    stored = {v["odoo_id"]: v["name"] for v in _versions(session, table_of("groups"), environment)}
+
+    def name(group_id: int) -> str:
+        if snap is not None and group_id in snap.groups:
+            return snap.group_name(group_id)
+        return (
+            f"{stored.get(group_id, group_id)} (deleted since)"
+            if snap
+            else str(stored.get(group_id, group_id))
+        )
+
+    return name
+
+
+def user_timeline(
+    session: Session, environment: Environment, odoo_user_id: int, snap: Snapshot | None = None
+) -> list[Event]:
+    """The user's account (found, each change, gone) and groups (granted, removed), run by run;
+    groups by their full name in the run ``snap`` (default: as stored)."""
     runs = _runs(session, environment)
     if not runs:
         return []
-    users, memberships, groups = table_of("users"), table_of("memberships"), table_of("groups")
-    names = {
-        v["odoo_id"]: v["name"] for v in _versions(session, groups, environment)
-    }  # latest name wins: versions come in id order
-    events = _events_of(
-        [
-            (v["first_seen_run_id"], v["last_seen_run_id"], _user_label(v))
-            for v in _versions(session, users, environment, users.c.odoo_id == odoo_user_id)
-        ],
+    names = group_names(session, environment, snap)
+    users, memberships = table_of("users"), table_of("memberships")
+    events = _changes_of(
+        _versions(session, users, environment, users.c.odoo_id == odoo_user_id),
         runs,
-        "account",
-        "account version ended",
+        USER_FIELDS,
+        "account found",
+        "account deleted in Odoo",
     )
     events += _events_of(
         [
-            (
-                m["first_seen_run_id"],
-                m["last_seen_run_id"],
-                names.get(m["group_id"], str(m["group_id"])),
-            )
+            (m["first_seen_run_id"], m["last_seen_run_id"], names(m["group_id"]))
             for m in _versions(
                 session, memberships, environment, memberships.c.user_id == odoo_user_id
             )
         ],
         runs,
         "granted",
-        "revoked",
+        "removed",
     )
-    return sorted(events, key=lambda e: (e.run_id, e.kind, e.detail))
+    return sorted(events, key=_in_order)
 
 
-def group_timeline(session: Session, environment: Environment, group_id: int) -> list[Event]:
-    """The group's names, members, implications and ACL rows, run by run."""
+def group_timeline(
+    session: Session, environment: Environment, group_id: int, snap: Snapshot | None = None
+) -> list[Event]:
+    """The group's name, members, implications and ACL rows, run by run."""
     runs = _runs(session, environment)
     if not runs:
         return []
+    names = group_names(session, environment, snap)
     groups, memberships = table_of("groups"), table_of("memberships")
     implications, acls, users = table_of("implications"), table_of("acls"), table_of("users")
     logins = {v["odoo_id"]: v["login"] for v in _versions(session, users, environment)}
-    names = {v["odoo_id"]: v["name"] for v in _versions(session, groups, environment)}
 
     def spans(table: Table, column: str, value: int, label: Any) -> list[tuple[Any, ...]]:
         return [
@@ -286,8 +355,12 @@ def group_timeline(session: Session, environment: Environment, group_id: int) ->
             for r in _versions(session, table, environment, table.c[column] == value)
         ]
 
-    events = _events_of(
-        spans(groups, "odoo_id", group_id, lambda r: r["name"]), runs, "named", "name ended"
+    events = _changes_of(
+        _versions(session, groups, environment, groups.c.odoo_id == group_id),
+        runs,
+        {"name": "name", "share": "portal"},
+        "group found",
+        "group deleted in Odoo",
     )
     events += _events_of(
         spans(
@@ -298,17 +371,18 @@ def group_timeline(session: Session, environment: Environment, group_id: int) ->
         "member removed",
     )
     events += _events_of(
-        spans(
-            implications,
-            "group_id",
-            group_id,
-            lambda r: f"implies {names.get(r['implied_group_id'], r['implied_group_id'])}",
-        ),
+        spans(implications, "group_id", group_id, lambda r: names(r["implied_group_id"])),
         runs,
-        "implication added",
-        "implication removed",
+        "now implies",
+        "no longer implies",
     )
     events += _events_of(
-        spans(acls, "group_id", group_id, _acl_label), runs, "ACL row", "ACL row ended"
+        spans(acls, "group_id", group_id, _acl_label), runs, "ACL row added", "ACL row removed"
     )
-    return sorted(events, key=lambda e: (e.run_id, e.kind, e.detail))
+    return sorted(events, key=_in_order)
+
+
+def _in_order(event: Event) -> tuple[int, int, str, str]:
+    """Run by run; within a run the record itself (found, changed) before what hangs on it."""
+    first = event.kind.startswith(("account found", "group found", "changed"))
+    return (event.run_id, 0 if first else 1, event.kind, event.detail)

@@ -10,18 +10,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from odoobridge.access.analysis.answers import who_can
-from odoobridge.access.analysis.effective import index_for
+from odoobridge.access.analysis.effective import check_perm, index_for
 from odoobridge.access.analysis.history import diff_runs
 from odoobridge.access.compare import CATEGORIES
 from odoobridge.access.comparisons import latest_comparison
-from odoobridge.access.findings.base import SEVERITIES, at_least
-from odoobridge.access.findings.reports import findings_for
+from odoobridge.access.findings.base import SEVERITIES
+from odoobridge.access.findings.listing import FindingFilter, listing
 from odoobridge.access.sync import SYNC_TYPE
 from odoobridge.environment import Environment
 from odoobridge.errors import AppError, NotFound
 from odoobridge.sync.runs import list_runs
 from odoobridge.web.deps import Auditor, DbSession, get_settings
 from odoobridge.web.render import render
+from odoobridge.web.schemas import MAX_ID
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,9 +35,9 @@ def analysis_page(
     env: str | None = None,
     severity: Annotated[str, Query(pattern="^(" + "|".join(SEVERITIES) + ")$")] = "medium",
     model: Annotated[str, Query(max_length=200)] = "",
-    perm: Annotated[str, Query(pattern="^(read|write|create|unlink)$")] = "write",
-    from_run: Annotated[int | None, Query(ge=1)] = None,
-    to_run: Annotated[int | None, Query(ge=1)] = None,
+    perm: Annotated[str, Query(pattern="^(read|write|create|unlink|delete)$")] = "write",
+    from_run: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    to_run: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
     settings = get_settings(request)
     environment = Environment.parse(env) if env else settings.odoo_environment
@@ -57,13 +58,13 @@ def analysis_page(
     if not runs:
         context["no_data"] = f"no successful Odoo sync for {environment.label} yet"
         return render(request, "access/analysis.html", context, principal=principal)
-    _index, found = findings_for(session, settings, environment)
-    context["counts"] = {s: sum(1 for f in found if f.severity == s) for s in SEVERITIES}
-    context["findings"] = [f for f in found if at_least(f.severity, severity)]
+    found = listing(session, settings, environment, None, FindingFilter(severity=severity))
+    context["counts"] = found.counts
+    context["findings"] = found.items
     if model.strip():
         try:
             context["who"] = who_can(
-                index_for(session, environment), model.strip(), perm, limit=200
+                index_for(session, environment), model.strip(), check_perm(perm), limit=200
             )
         except AppError as exc:
             context["who_error"] = exc.message
@@ -74,4 +75,5 @@ def analysis_page(
     context["compare_categories"] = CATEGORIES
     if from_run and to_run:
         context["diff"] = diff_runs(session, environment, from_run, to_run)
+        context["diff_changes"] = context["diff"].changes()
     return render(request, "access/analysis.html", context, principal=principal)

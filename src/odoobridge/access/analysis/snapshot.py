@@ -106,7 +106,7 @@ class Snapshot:
 
     def find_user(self, ref: str | int) -> UserRecord:
         """A user by id or login (case-insensitive)."""
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
             user = self.users.get(int(ref))
             if user is not None:
                 return user
@@ -118,7 +118,7 @@ class Snapshot:
 
     def find_group(self, ref: str | int) -> GroupRecord:
         """A group by id, external id (``base.group_system``) or full/short name."""
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
             group = self.groups.get(int(ref))
             if group is not None:
                 return group

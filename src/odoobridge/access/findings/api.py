@@ -1,67 +1,168 @@
-"""JSON API of findings: the findings of a run (filtered by severity and kind) and their export.
-Auditors and up."""
+"""JSON API of findings: a run's findings with where each stands (filtered by severity, kind and
+status), one finding with its history, the lifecycle (acknowledge, accept the risk, reopen,
+assign, comment) and the export. Auditors and up; every change is audited."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 
-from odoobridge.access.findings.base import SEVERITIES, at_least
-from odoobridge.access.findings.reports import findings_for
+from odoobridge.access.findings import lifecycle
+from odoobridge.access.findings.base import SEVERITIES
+from odoobridge.access.findings.listing import (
+    EXPORT_COLUMNS,
+    FindingFilter,
+    export_row,
+    finding_detail,
+    listing,
+)
+from odoobridge.access.findings.models import STATUSES
 from odoobridge.auth.audit import record
-from odoobridge.environment import Environment
-from odoobridge.web.deps import Auditor, DbSession, get_settings, origin_of
+from odoobridge.web.deps import Auditor, ChosenEnvironment, DbSession, get_settings, origin_of
 from odoobridge.web.exports import ExportFormat, export_response
-from odoobridge.web.schemas import EnvironmentName
+from odoobridge.web.schemas import RunParam
 
-router = APIRouter(prefix="/api", tags=["analysis"])
-RunParam = Annotated[int | None, Query(ge=1, description="Default: the latest sync")]
-FINDING_COLUMNS = ["id", "severity", "kind", "environment", "title", "subject", "evidence", "fix"]
+router = APIRouter(prefix="/api", tags=["findings"])
+SeverityParam = Annotated[str, Query(pattern="^(" + "|".join(SEVERITIES) + ")$")]
+StatusParam = Annotated[
+    str | None,
+    Query(
+        pattern="^(" + "|".join((*STATUSES, "active")) + ")$",
+        description="open, acknowledged, accepted_risk, resolved, or active (all but resolved)",
+    ),
+]
+KindParam = Annotated[str | None, Query(max_length=40)]
+FindingId = Annotated[str, Path(max_length=64, description="e.g. leaver:30b2830322")]
 
 
-def _env(request: Request, environment: Environment | None) -> Environment:
-    return environment or get_settings(request).odoo_environment
-
-
-@router.get("/analysis/findings", summary="Findings of a run, most severe first")
+@router.get("/analysis/findings", summary="Findings of a run with their status, most severe first")
 def analysis_findings(
     request: Request,
     session: DbSession,
     _p: Auditor,
-    severity: Annotated[str, Query(pattern="^(" + "|".join(SEVERITIES) + ")$")] = "info",
-    kind: str | None = None,
-    environment: EnvironmentName | None = None,
+    environment: ChosenEnvironment,
+    severity: SeverityParam = "info",
+    kind: KindParam = None,
+    status: StatusParam = None,
     run_id: RunParam = None,
 ) -> dict[str, Any]:
-    index, found = findings_for(session, get_settings(request), _env(request, environment), run_id)
-    chosen = [f for f in found if at_least(f.severity, severity) and (not kind or f.kind == kind)]
-    counts = {s: sum(1 for f in found if f.severity == s) for s in SEVERITIES}
+    chosen = FindingFilter(severity=severity, kind=kind, status=status)
+    found = listing(session, get_settings(request), environment, run_id, chosen)
     return {
-        "environment": index.snap.environment.value,
-        "run_id": index.snap.run_id,
-        "counts": counts,
-        "findings": [f.as_dict() for f in chosen],
+        "environment": found.environment,
+        "run_id": found.run_id,
+        "counts": found.counts,
+        "status_counts": found.status_counts,
+        "findings": [f.as_dict() for f in found.items],
     }
 
 
-@router.get("/export/findings", summary="Findings (CSV, XLSX, JSON)")
+@router.get("/findings/{finding_id}", summary="One finding, where it stands and its history")
+def get_finding(
+    request: Request, finding_id: FindingId, session: DbSession, _p: Auditor
+) -> dict[str, Any]:
+    return finding_detail(session, get_settings(request), finding_id)
+
+
+class Note(BaseModel):
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class Acceptance(BaseModel):
+    reason: str = Field(min_length=10, max_length=4000, description="Why the risk is kept")
+    until: date = Field(description="The day the acceptance ends; the finding reopens then")
+
+
+class Owner(BaseModel):
+    owner: str | None = Field(default=None, max_length=255, description="An account's e-mail")
+
+
+class Comment(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+def _done(request: Request, session: DbSession, finding_id: str) -> dict[str, Any]:
+    return finding_detail(session, get_settings(request), finding_id)
+
+
+@router.post("/findings/{finding_id}/acknowledge", summary="Open → acknowledged")
+def acknowledge(
+    request: Request, finding_id: FindingId, session: DbSession, principal: Auditor, body: Note
+) -> dict[str, Any]:
+    lifecycle.acknowledge(
+        session, finding_id, actor=principal.actor, comment=body.comment, origin=origin_of(request)
+    )
+    return _done(request, session, finding_id)
+
+
+@router.post("/findings/{finding_id}/accept", summary="Accept the risk until a date, saying why")
+def accept(
+    request: Request,
+    finding_id: FindingId,
+    session: DbSession,
+    principal: Auditor,
+    body: Acceptance,
+) -> dict[str, Any]:
+    lifecycle.accept_risk(
+        session,
+        finding_id,
+        actor=principal.actor,
+        reason=body.reason,
+        until=lifecycle.end_of(body.until),
+        origin=origin_of(request),
+    )
+    return _done(request, session, finding_id)
+
+
+@router.post("/findings/{finding_id}/reopen", summary="Take back an acknowledgement or acceptance")
+def reopen(
+    request: Request, finding_id: FindingId, session: DbSession, principal: Auditor, body: Note
+) -> dict[str, Any]:
+    lifecycle.reopen(
+        session, finding_id, actor=principal.actor, comment=body.comment, origin=origin_of(request)
+    )
+    return _done(request, session, finding_id)
+
+
+@router.put("/findings/{finding_id}/owner", summary="Give the finding an owner (or none)")
+def assign(
+    request: Request, finding_id: FindingId, session: DbSession, principal: Auditor, body: Owner
+) -> dict[str, Any]:
+    lifecycle.assign(
+        session, finding_id, owner=body.owner, actor=principal.actor, origin=origin_of(request)
+    )
+    return _done(request, session, finding_id)
+
+
+@router.post("/findings/{finding_id}/comments", summary="Comment on a finding")
+def add_comment(
+    request: Request, finding_id: FindingId, session: DbSession, principal: Auditor, body: Comment
+) -> dict[str, Any]:
+    lifecycle.comment(
+        session, finding_id, text=body.text, actor=principal.actor, origin=origin_of(request)
+    )
+    return _done(request, session, finding_id)
+
+
+@router.get("/export/findings", summary="Findings with their status (CSV, XLSX, JSON)")
 def export_findings(
     request: Request,
     session: DbSession,
     principal: Auditor,
+    environment: ChosenEnvironment,
     format: ExportFormat = ExportFormat.CSV,
-    severity: Annotated[str, Query(pattern="^(" + "|".join(SEVERITIES) + ")$")] = "info",
-    environment: EnvironmentName | None = None,
+    severity: SeverityParam = "info",
+    kind: KindParam = None,
+    status: StatusParam = None,
     run_id: RunParam = None,
 ) -> Response:
-    index, found = findings_for(session, get_settings(request), _env(request, environment), run_id)
-    rows = [
-        [f.id, f.severity, f.kind, f.environment, f.title, f.subject, f.evidence, f.fix]
-        for f in found
-        if at_least(f.severity, severity)
-    ]
-    env, run = index.snap.environment.value, index.snap.run_id
+    chosen = FindingFilter(severity=severity, kind=kind, status=status)
+    found = listing(session, get_settings(request), environment, run_id, chosen)
+    rows = [export_row(f) for f in found.items]
+    env, run = found.environment, found.run_id
     record(
         session,
         actor=principal.actor,
@@ -70,4 +171,4 @@ def export_findings(
         detail={"format": format.value, "environment": env, "run_id": run, "rows": len(rows)},
         origin=origin_of(request),
     )
-    return export_response(f"odoo-findings-{env.lower()}-run{run}", format, FINDING_COLUMNS, rows)
+    return export_response(f"odoo-findings-{env.lower()}-run{run}", format, EXPORT_COLUMNS, rows)

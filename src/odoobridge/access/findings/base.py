@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from odoobridge.access.analysis.effective import AccessIndex, acl_grants
+from odoobridge.access.compare import Item
 from odoobridge.errors import ConfigError
 from odoobridge.settings import Settings
 from odoobridge.sources.odoo_records import UserRecord
@@ -45,6 +46,8 @@ class Finding:
     subject: dict[str, Any]
     evidence: list[str]
     fix: str
+    # a before/after table where one says more than lines: a header row, then one row a field
+    table: list[list[str]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,6 +90,7 @@ class Context:
 
     people: dict[int, DirectoryPerson] = field(default_factory=dict)  # Odoo user id → Entra
     other: AccessIndex | None = None
+    comparison: list[Item] = field(default_factory=list)  # Merge & Compare with the directory
 
 
 def user_subject(user: UserRecord) -> dict[str, Any]:

@@ -72,6 +72,34 @@ ENTITIES = (
 )
 
 
+def shown(value: Any) -> str:
+    """A fact's value as a person reads it: lists joined, yes/no, a dash for nothing."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)
+
+
+def drift_table(
+    env_a: str, env_b: str, mine: dict[str, Any] | None, theirs: dict[str, Any] | None
+) -> list[list[str]]:
+    """A before/after table: a row per field, each side's value (— where it does not exist)."""
+    fields = list((mine or theirs or {}).keys())
+    rows = [["", env_a, env_b]]
+    for name in fields:
+        rows.append(
+            [
+                name,
+                shown(mine.get(name)) if mine is not None else "(does not exist)",
+                shown(theirs.get(name)) if theirs is not None else "(does not exist)",
+            ]
+        )
+    return rows
+
+
 def env_drift(index: AccessIndex, other: AccessIndex) -> list[Finding]:
     """Every difference between the two environments' runs."""
     a, b = sorted((index, other), key=lambda i: i.snap.environment.value)
@@ -87,11 +115,16 @@ def env_drift(index: AccessIndex, other: AccessIndex) -> list[Finding]:
             if mine is None or theirs is None:
                 where = env_a if theirs is None else env_b
                 title = f"{entity} {key} exists in {where} only"
-                evidence = [f"{where}: {mine if theirs is None else theirs}"]
+                present = mine if theirs is None else theirs
+                assert present is not None
+                evidence = [f"{where}: " + "; ".join(f"{k} {shown(v)}" for k, v in present.items())]
             else:
                 changed = sorted(k for k in mine if mine[k] != theirs.get(k))
                 title = f"{entity} {key} differs: {', '.join(changed)}"
-                evidence = [f"{env_a}: {mine}", f"{env_b}: {theirs}"]
+                evidence = [
+                    f"{k}: {shown(mine[k])} in {env_a}, {shown(theirs.get(k))} in {env_b}"
+                    for k in changed
+                ]
             found.append(
                 Finding(
                     id=finding_id("env_drift", pair, entity, key),
@@ -103,6 +136,7 @@ def env_drift(index: AccessIndex, other: AccessIndex) -> list[Finding]:
                     evidence=evidence,
                     fix=f"apply the change to both environments (or revert it) so {env_a} tests "
                     f"what {env_b} runs",
+                    table=drift_table(env_a, env_b, mine, theirs),
                 )
             )
     return found

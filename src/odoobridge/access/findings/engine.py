@@ -1,9 +1,11 @@
-"""Every detector over one run, in one call: the findings of a run, most severe first."""
+"""Every detector over one run, in one call: the findings of a run, most severe first —
+the access analysis's and Merge & Compare's."""
 
 from __future__ import annotations
 
 from odoobridge.access.analysis.effective import AccessIndex
 from odoobridge.access.findings.base import SEVERITIES, Context, Finding, FindingsConfig
+from odoobridge.access.findings.comparison import comparison_findings
 from odoobridge.access.findings.detectors import (
     admin_access,
     dormant_users,
@@ -31,6 +33,7 @@ def compute_findings(
         *inconsistent_memberships(index),
         *sod_conflicts(index, load_rules(config.sod_rules_file)),
         *peer_outliers(index, context.people, config.peer_threshold),
+        *comparison_findings(index.snap.environment.value, context.comparison),
     ]
     if context.other is not None:
         found.extend(env_drift(index, context.other))

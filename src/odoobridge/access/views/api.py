@@ -3,9 +3,9 @@ exports of groups, users and memberships (CSV, XLSX or JSON)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from odoobridge.access.analysis.state import resolve_run
 from odoobridge.access.views.runview import view_for
@@ -14,15 +14,15 @@ from odoobridge.access.views.tables import EXPORTS
 from odoobridge.auth.audit import record
 from odoobridge.web.deps import (
     Auditor,
+    ChosenEnvironment,
     DbSession,
     State,
     Viewer,
     app_state,
-    get_settings,
     origin_of,
 )
 from odoobridge.web.exports import ExportFormat, export_response
-from odoobridge.web.schemas import EnvironmentName
+from odoobridge.web.schemas import RunParam
 
 router = APIRouter(prefix="/api", tags=["odoo"])
 
@@ -37,11 +37,10 @@ def _export(entity: str) -> Any:
         request: Request,
         session: DbSession,
         principal: Auditor,
+        env: ChosenEnvironment,
         format: ExportFormat = ExportFormat.CSV,
-        environment: EnvironmentName | None = None,
-        run_id: Annotated[int | None, Query(ge=1, description="Default: the latest sync")] = None,
+        run_id: RunParam = None,
     ) -> Response:
-        env = environment or get_settings(request).odoo_environment
         run = resolve_run(session, env, run_id)
         columns, rows = EXPORTS[entity](
             view_for(app_state(request).run_views, session, env, run.id)

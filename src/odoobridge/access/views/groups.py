@@ -87,9 +87,11 @@ class GroupDetail:
     implied_by: list[list[GroupInfo]]
 
 
-def group_detail(view: RunView, group_id: int, *, offset: int = 0, limit: int = 50) -> GroupDetail:
+def group_detail(
+    view: RunView, group_id: int, *, offset: int = 0, limit: int = 50, active_only: bool = True
+) -> GroupDetail:
     """One group as :func:`group_grants` answers it, with the page ``offset``/``limit`` of its
-    members, and its inheritance chains."""
+    members (the active ones, or all), and its inheritance chains."""
     group = view.groups.get(group_id)
     if group is None:
         raise NotFound(
@@ -97,7 +99,7 @@ def group_detail(view: RunView, group_id: int, *, offset: int = 0, limit: int = 
             f"(run {view.run_id}): the Groups page lists them"
         )
     index = view.index
-    grants = group_grants(index, group_id, offset=offset, limit=limit)
+    grants = group_grants(index, group_id, offset=offset, limit=limit, active_only=active_only)
     members = [
         GroupMember(user, m["own"], m["path"])
         for m in grants.members

@@ -4,27 +4,39 @@ or ``?run=``) of one environment (``?env=``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from odoobridge.access.analysis.answers import user_access
 from odoobridge.access.analysis.effective import PERMS
-from odoobridge.access.analysis.history import user_timeline
+from odoobridge.access.analysis.history import group_timeline, user_timeline
 from odoobridge.access.analysis.state import resolve_run
+from odoobridge.access.findings.lifecycle import Reviewed
+from odoobridge.access.findings.listing import FindingFilter, listing
+from odoobridge.access.sights import ROLE_FOR, Sight, may_see
+from odoobridge.access.views.entra import entra_card
 from odoobridge.access.views.groups import applications, group_detail, list_groups
 from odoobridge.access.views.runview import RunView, view_for
 from odoobridge.access.views.stats import latest_runs
-from odoobridge.access.views.users import SORTS, UserFilter, filter_users, user_detail
+from odoobridge.access.views.users import (
+    SORTS,
+    UserFilter,
+    filter_rights,
+    filter_users,
+    user_detail,
+)
 from odoobridge.auth.principal import Principal
 from odoobridge.environment import Environment
-from odoobridge.errors import NotFound
+from odoobridge.errors import Forbidden, NotFound
 from odoobridge.store.base import utcnow
 from odoobridge.web.deps import DbSession, Viewer, app_state, get_settings
 from odoobridge.web.render import render, render_fragment
+from odoobridge.web.schemas import MAX_ID, RunParam
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -67,14 +79,14 @@ def users_page(
     session: DbSession,
     principal: Viewer,
     env: str | None = None,
-    run: Annotated[int | None, Query(ge=1)] = None,
+    run: RunParam = None,
     q: Annotated[str, Query(max_length=200)] = "",
     active: Annotated[str, Query(pattern="^(active|archived|all)$")] = "active",
     kind: Annotated[str, Query(pattern="^(internal|portal|all)$")] = "all",
     department: Annotated[str, Query(max_length=200)] = "",
     sort: Annotated[str, Query(pattern="^(" + "|".join(SORTS) + ")$")] = "name",
     desc: bool = False,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=5, le=500)] = PAGE_SIZE,
 ) -> HTMLResponse:
     environment = _environment(request, env)
@@ -112,41 +124,94 @@ def users_page(
     return _page(request, principal, "access/users.html", context)
 
 
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    sight: Sight
+
+
+USER_TABS = (
+    Tab("access", "Access", Sight.ACCESS),
+    Tab("rights", "Rights per model", Sight.RIGHTS),
+    Tab("rules", "Record rules", Sight.RULES),
+    Tab("timeline", "Timeline", Sight.HISTORY),
+    Tab("findings", "Findings", Sight.FINDINGS),
+    Tab("entra", "Entra", Sight.DIRECTORY),
+)
+GROUP_TABS = (
+    Tab("members", "Members", Sight.ACCESS),
+    Tab("inheritance", "Inheritance", Sight.ACCESS),
+    Tab("rights", "Access rights", Sight.RIGHTS),
+    Tab("rules", "Record rules", Sight.RULES),
+    Tab("timeline", "Timeline", Sight.HISTORY),
+    Tab("findings", "Findings", Sight.FINDINGS),
+)
+TabParam = Annotated[str, Query(max_length=20, pattern="^[a-z]+$")]
+
+
+def _tabs(tabs: tuple[Tab, ...], chosen: str, principal: Principal) -> tuple[list[Tab], Tab]:
+    """The tabs ``principal`` may open, and the one asked for (403 if it is not for them)."""
+    visible = [t for t in tabs if may_see(principal, t.sight)]
+    tab = next((t for t in tabs if t.key == chosen), None)
+    if tab is None:
+        raise NotFound(f"no tab {chosen!r}: use {', '.join(t.key for t in visible)}")
+    if not may_see(principal, tab.sight):
+        raise Forbidden(
+            f"the {tab.label} tab needs the {ROLE_FOR[tab.sight].value} role; "
+            f"you are {principal.role.value}"
+        )
+    return visible, tab
+
+
 @router.get("/users/{user_id}")
 def user_page(
     request: Request,
-    user_id: int,
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: DbSession,
     principal: Viewer,
     env: str | None = None,
-    run: Annotated[int | None, Query(ge=1)] = None,
+    run: RunParam = None,
+    tab: TabParam = "access",
+    q: Annotated[str, Query(max_length=200)] = "",
+    only: Annotated[str, Query(pattern="^(all|write)$")] = "all",
 ) -> HTMLResponse:
     environment = _environment(request, env)
     view, context = _view(request, session, environment, run)
     if view is None:
         raise NotFound(context["no_data"])
-
-    def body() -> tuple[str, Markup]:
-        detail, access, timeline = _user_parts(session, view, user_id)
-        parts = {
+    visible, chosen = _tabs(USER_TABS, tab, principal)
+    detail = view.part(("user", user_id), lambda: user_detail(view, user_id))
+    context.update(
+        {
             "detail": detail,
-            "access": access,
-            "timeline": timeline,
+            "tabs": visible,
+            "tab": chosen.key,
             "perms": PERMS,
-            "env": view.environment,
+            "q": q,
+            "only": only,
+            "user_id": user_id,
         }
-        return detail.user.name, render_fragment(request, "access/user_body.html", parts)
-
-    context["user_name"], context["body"] = view.part(("user", user_id), body)
+    )
+    if chosen.key in ("rights", "rules"):
+        access = view.part(("user-access", user_id), lambda: user_access(view.index, user_id))
+        context["access"] = access
+        context["rights"] = filter_rights(access.rights, q, only == "write")
+    elif chosen.key == "timeline":
+        context["timeline"] = user_timeline(session, environment, user_id, view.index.snap)
+    elif chosen.key == "findings":
+        context["findings"] = _findings(
+            request, session, environment, FindingFilter(user_id=user_id)
+        )
+    elif chosen.key == "entra":
+        context["entra"] = entra_card(session, get_settings(request), view, user_id)
     return _page(request, principal, "access/user.html", context)
 
 
-def _user_parts(session: Session, view: RunView, user_id: int) -> tuple[Any, Any, Any]:
-    """Odoo's view of the user, then what Odoo does not show: rights per model and record rules
-    (with the path behind each grant), and how the user's access changed run by run."""
-    detail = user_detail(view, user_id)
-    access = user_access(view.index, user_id)
-    return detail, access, user_timeline(session, view.environment, user_id)
+def _findings(
+    request: Request, session: Session, environment: Environment, chosen: FindingFilter
+) -> list[Reviewed]:
+    return listing(session, get_settings(request), environment, None, chosen).items
 
 
 @router.get("/groups")
@@ -155,11 +220,11 @@ def groups_page(
     session: DbSession,
     principal: Viewer,
     env: str | None = None,
-    run: Annotated[int | None, Query(ge=1)] = None,
+    run: RunParam = None,
     q: Annotated[str, Query(max_length=200)] = "",
     application: Annotated[str, Query(max_length=200)] = "",
     sort: Annotated[str, Query(pattern="^(label|members|application)$")] = "application",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> HTMLResponse:
     environment = _environment(request, env)
     view, context = _view(request, session, environment, run)
@@ -181,29 +246,45 @@ def groups_page(
 @router.get("/groups/{group_id}")
 def group_page(
     request: Request,
-    group_id: int,
+    group_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: DbSession,
     principal: Viewer,
     env: str | None = None,
-    run: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    run: RunParam = None,
+    tab: TabParam = "members",
+    members: Annotated[str, Query(pattern="^(active|all)$")] = "active",
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> HTMLResponse:
     environment = _environment(request, env)
     view, context = _view(request, session, environment, run)
     if view is None:
         raise NotFound(context["no_data"])
+    visible, chosen = _tabs(GROUP_TABS, tab, principal)
+    active_only = members == "active"
     detail = view.part(
-        ("group", group_id, offset),
-        lambda: group_detail(view, group_id, offset=offset, limit=PAGE_SIZE),
+        ("group", group_id, offset, active_only),
+        lambda: group_detail(
+            view, group_id, offset=offset, limit=PAGE_SIZE, active_only=active_only
+        ),
     )
     context.update(
         {
             "detail": detail,
+            "tabs": visible,
+            "tab": chosen.key,
             "members": detail.members,
+            "member_filter": members,
             "total": detail.grants.members_total,
             "offset": offset,
             "page_size": PAGE_SIZE,
             "perms": PERMS,
         }
     )
+    if chosen.key == "timeline":
+        context["timeline"] = group_timeline(session, environment, group_id, view.index.snap)
+    elif chosen.key == "findings":
+        g = detail.group
+        context["findings"] = _findings(
+            request, session, environment, FindingFilter(group=(g.odoo_id, g.label, g.xml_id))
+        )
     return _page(request, principal, "access/group.html", context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from odoobridge.access.analysis.levels import AppLevel, application_levels
 from odoobridge.access.views.runview import GroupInfo, RunView, UserRow
@@ -70,6 +71,7 @@ class UserDetail:
     levels: list[AppLevel]
     groups: list[EffectiveGroup]
     employee: EmployeeRecord | None
+    companies: list[str]  # the companies the user may switch to, by name
 
 
 def user_detail(view: RunView, user_id: int) -> UserDetail:
@@ -93,9 +95,26 @@ def user_detail(view: RunView, user_id: int) -> UserDetail:
         if g in view.groups
     ]
     groups.sort(key=lambda e: (not e.own, e.group.label.lower()))
+    snap = index.snap
+    companies = sorted(
+        snap.companies[c].name for c in snap.user_companies.get(user_id, ()) if c in snap.companies
+    )
     return UserDetail(
         user,
         application_levels(index, user_id),
         groups,
-        index.snap.employees.get(user_id),
+        snap.employees.get(user_id),
+        companies,
     )
+
+
+def filter_rights(rights: list[Any], text: str, writes_only: bool) -> list[Any]:
+    """Rights per model whose model (or its name) contains ``text``; only those granting write
+    or delete when asked."""
+    needle = text.strip().lower()
+    return [
+        r
+        for r in rights
+        if (not needle or needle in r.model.lower() or needle in (r.model_name or "").lower())
+        and (not writes_only or "write" in r.paths or "unlink" in r.paths)
+    ]
