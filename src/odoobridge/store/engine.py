@@ -17,7 +17,6 @@ from odoobridge.errors import ConfigError
 from odoobridge.redact import redact_url
 from odoobridge.store.migrate import upgrade
 
-
 SQLITE_BUSY_MS = 30_000  # how long SQLite waits for another writer
 
 
