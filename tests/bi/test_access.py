@@ -99,6 +99,23 @@ def test_derive_from_odoo_users_allowed_companies(
     assert again.removed == [(ADMIN, 2)] and again.added == again.changed == []
 
 
+def test_derive_skips_an_odoo_address_refused_for_analytics(
+    store: Store, make_settings: Callable[..., Settings], odoo18: pg.OdooDatabase
+) -> None:
+    hostile = "mark.o'brown{{7*7}}@example.com"
+    odoo18.execute(
+        "UPDATE res_partner SET email = %s "
+        "WHERE id = (SELECT partner_id FROM res_users WHERE login = 'demo')",
+        (hostile,),
+    )
+    sync_odoo(store, make_settings(ODOO_PREPROD_DSN=odoo18.reader_dsn), Environment.PREPROD)
+    with store.session() as session:
+        result = derive_access(session, Environment.PREPROD, by="test")
+    assert result.refused == [hostile] and result.as_dict()["refused"] == [hostile]
+    assert result.added == [(ADMIN, 1, "full"), (ADMIN, 2, "read")]
+    assert {email for email, *_ in levels(store)} == {ADMIN}
+
+
 def test_guest_token_is_issued_with_the_users_clause_and_audited(
     store: Store, make_settings: Callable[..., Settings], superset: FakeSuperset
 ) -> None:

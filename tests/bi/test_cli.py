@@ -104,8 +104,11 @@ def test_access_and_token_commands(env: pytest.MonkeyPatch, superset: FakeSupers
     ]  # fmt: skip
     code, out, _ = cli("bi", "access", "clause", "reader.a@example.com")
     assert out == "company_id IN (1)\n"
-    code, out, _ = cli("bi", "access", "clause", "o'brien@example.com", "--mode", "lookup")
-    assert "user_email = 'o''brien@example.com'" in out
+    code, out, _ = cli("bi", "access", "clause", "ann@example.com", "--mode", "lookup")
+    assert "user_email = convert_from(decode('616e6e406578616d706c652e636f6d', 'hex')" in out
+    code, _, err = cli("bi", "access", "clause", "o'brien@example.com", "--mode", "lookup")
+    assert code == 1 and err.count("\n") == 1
+    assert "\"o'brien@example.com\" cannot be used for analytics: addresses holding ' are" in err
     code, out, _ = cli("bi", "token", "--user", "reader.a@example.com", "--dashboard", DASHBOARD)
     assert code == 0
     assert decode_jwt(out.strip())["rls_rules"] == [{"clause": "company_id IN (1)"}]

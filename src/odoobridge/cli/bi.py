@@ -307,6 +307,8 @@ def access_derive_command(
                f"{len(result.kept_manual)} manual rows kept")  # fmt: skip
     for login in result.without_email:
         typer.echo(f"  skipped {login}: no e-mail address in Odoo")
+    for address in result.refused:
+        typer.echo(f"  skipped {address}: holds \\ ' {{ }} # or %, refused for analytics")
 
 
 @access_app.command("clause")
