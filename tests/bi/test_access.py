@@ -21,7 +21,7 @@ from odoobridge.bi.models import AccessChange, AccessLevel, GuestTokenAudit
 from odoobridge.bi.tokens import BiAccessDenied, issue_guest_token, superset_client
 from odoobridge.errors import ConfigError, NotFound
 from odoobridge.settings import Environment, Settings
-from odoobridge.sources.superset import SupersetRequestError
+from odoobridge.sources.superset import GuestUser, SupersetRequestError
 from odoobridge.store.engine import Store
 from tests import pg
 from tests.fakes.superset import FakeSuperset, decode_jwt
@@ -145,9 +145,9 @@ def test_guest_token_is_issued_with_the_users_clause_and_audited(
             issue_guest_token(session, client, settings, email="x@example.com",
                               dashboard=DASHBOARD, via="session")  # fmt: skip
         # Superset refuses an unknown dashboard: nothing logged either.
-        with pytest.raises(SupersetRequestError):
+        with pytest.raises(SupersetRequestError, match="Embedded dashboard not found"):
             issue_guest_token(session, client, settings, email="reader.a@example.com",
-                              dashboard="not-embedded", via="session")  # fmt: skip
+                              dashboard="0e6f8f37-0000-4000-8000-000000000000", via="session")  # fmt: skip
         assert len(session.scalars(select(GuestTokenAudit)).all()) == 1
     client.close()
 
@@ -173,3 +173,29 @@ def test_dashboard_ids_are_checked_before_superset_is_asked(
     assert superset.requests == []
     with pytest.raises(ConfigError, match="set ODOOBRIDGE_SUPERSET_URL"):
         superset_client(make_settings())
+
+
+@pytest.mark.parametrize("dashboard", ["1", "sales", "finance", "7D1C1B1E3F4A4B7E9C1D2A5E8F0B6C3D"])
+def test_without_an_allow_list_only_an_embedded_uuid_gets_a_token(
+    store: Store, make_settings: Callable[..., Settings], superset: FakeSuperset, dashboard: str
+) -> None:
+    """Superset 6 hands a guest token for a dashboard's id or slug too, embedded or not: with
+    ODOOBRIDGE_SUPERSET_DASHBOARDS unset, OdooBridge asks for an embedded UUID only."""
+    settings = make_settings(
+        ODOOBRIDGE_SUPERSET_URL=superset.url,
+        ODOOBRIDGE_SUPERSET_USERNAME=superset.username,
+        ODOOBRIDGE_SUPERSET_PASSWORD=superset.password,
+    )
+    client = superset_client(settings)
+    assert client.guest_token(GuestUser("a@example.com"), [("dashboard", "sales")], [])
+    superset.requests.clear()
+    with store.session() as session:
+        set_access(session, "a@example.com", 1, AccessLevel.FULL, by="test")
+        with pytest.raises(BiAccessDenied, match="is not an embedded dashboard's UUID: give the"):
+            issue_guest_token(session, client, settings, email="a@example.com",
+                              dashboard=dashboard, via="api_key")  # fmt: skip
+        issued = issue_guest_token(session, client, settings, email="a@example.com",
+                                   dashboard=DASHBOARD.upper(), via="api_key")  # fmt: skip
+    assert issued.dashboard_id == DASHBOARD
+    assert [r.path for r in superset.requests] == ["/api/v1/security/guest_token/"]
+    client.close()

@@ -11,6 +11,7 @@ manual rows, so a person's ``none`` stays a no. Every change is appended to
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from odoobridge.access.models import FACT_TABLES
 from odoobridge.access.state import resolve_run
 from odoobridge.bi.models import AccessChange, AccessLevel, AccessSource, UserCompanyAccess
-from odoobridge.errors import ConfigError, NotFound
+from odoobridge.errors import ConfigError, NotFound, Unprocessable
 from odoobridge.settings import Environment
 from odoobridge.store.base import utcnow
 from odoobridge.store.temporal import alive_at
@@ -118,11 +119,18 @@ def set_access(
     *,
     by: str,
     source: AccessSource = AccessSource.MANUAL,
+    odoo_companies: Mapping[int, str] | None = None,
 ) -> UserCompanyAccess:
-    """Create or change one row; returns it. No-op (and no log line) when nothing changes."""
+    """Create or change one row; returns it. No-op (and no log line) when nothing changes.
+    ``odoo_companies`` (id → name, read from Odoo's ``res_company``) refuses any other id."""
     email = normalise_email(email)
     if company_id < 1:
         raise ConfigError(f"company id {company_id} is not an Odoo company id (1, 2, …)")
+    if odoo_companies is not None and company_id not in odoo_companies:
+        known = ", ".join(f"{cid} ({name})" for cid, name in sorted(odoo_companies.items()))
+        raise Unprocessable(
+            f"Odoo has no company {company_id}: give one of its companies' ids: {known or 'none'}"
+        )
     row = _row(session, email, company_id)
     if row is None:
         row = UserCompanyAccess(

@@ -9,7 +9,7 @@ import typer
 
 from odoobridge.bi import access as bi_access
 from odoobridge.bi.access_publish import publish
-from odoobridge.bi.connection import admin_target, connect
+from odoobridge.bi.connection import admin_target, companies, connect
 from odoobridge.bi.grants import grant_readonly, grant_sql
 from odoobridge.bi.install import install, uninstall
 from odoobridge.bi.policies import DEFAULT_PREFIX, disable_policies, enable_policies
@@ -268,12 +268,19 @@ def access_set_command(
     email: Annotated[str, typer.Argument(help="The user's e-mail.")],
     company: Annotated[int, typer.Argument(help="Odoo company id.")],
     level: Annotated[str, typer.Argument(help="full, read or none.")],
+    dsn: DsnOption = None,
 ) -> None:
-    """Set one user's level for one company (a person's decision: derive keeps it)."""
+    """Set one user's level for one company (a person's decision: derive keeps it). The company
+    must be one of Odoo's (read from res_company in the database of --dsn)."""
     state: CliState = ctx.obj
     parsed = bi_access.parse_level(level)
+    bi_access.normalise_email(email)
+    with connect(admin_target(state.settings(), dsn)) as conn:
+        known = dict(companies(conn))
     with state.store().session() as session:
-        row = bi_access.set_access(session, email, company, parsed, by=triggered_by())
+        row = bi_access.set_access(
+            session, email, company, parsed, by=triggered_by(), odoo_companies=known
+        )
         typer.echo(f"{row.user_email}: company {row.company_id} → {row.access_level}")
 
 
