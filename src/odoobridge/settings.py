@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from odoobridge.redact import redact_url, url_password
+from odoobridge.redact import redact_url, redact_value, value_secrets
 
 
 class Environment(StrEnum):
@@ -546,9 +546,7 @@ class Settings(BaseSettings):
             if isinstance(value, SecretStr) and value.get_secret_value():
                 raw = value.get_secret_value()
                 found.append(raw)
-                password = url_password(raw)
-                if password:
-                    found.append(password)
+                found.extend(value_secrets(raw))  # a DSN's password and secret query values
         return found
 
     def public_view(self) -> dict[str, str | None]:
@@ -562,9 +560,10 @@ class Settings(BaseSettings):
                 shown[str(key)] = None
             elif isinstance(value, SecretStr):
                 raw = value.get_secret_value()
-                shown[str(key)] = redact_url(raw) if "://" in raw else "**********"
+                connection = name.endswith(("_dsn", "_url")) or "://" in raw
+                shown[str(key)] = redact_value(raw) if connection else "**********"
             else:
-                shown[str(key)] = str(value)
+                shown[str(key)] = redact_url(str(value))  # a URL with a password in it
         return shown
 
 
