@@ -34,6 +34,7 @@ def open_reader(dsn: str, **target: object) -> None:
         ("not a url", "ODOO_PREPROD_DSN is not a PostgreSQL URL"),
         ("mysql://u:p@h/db", "must point at PostgreSQL"),
         ("postgresql+psycopg://u:p@127.0.0.1:5432", "names no database"),
+        ("postgresql+psycopg://u:p@127.0.0.1:notaport/odoo", "is not a PostgreSQL URL"),
     ],
 )
 def test_malformed_dsn(dsn: str, message: str) -> None:
@@ -48,6 +49,15 @@ def test_connection_refused_is_fast() -> None:
     with pytest.raises(OdooDbConnectError, match=f"127.0.0.1:{port}/odoo refused the connection"):
         open_reader(f"postgresql+psycopg://u:SecretPw1@127.0.0.1:{port}/odoo")
     assert time.monotonic() - started < 2
+
+
+def test_an_invalid_option_is_named_not_called_a_lost_connection(odoo18: pg.OdooDatabase) -> None:
+    """``?sslmode=bogus`` read "the connection … was lost during the read; … run the sync again"."""
+    with pytest.raises(OdooDbConnectError) as caught:
+        open_reader(odoo18.reader_dsn + "?sslmode=bogus")
+    assert caught.value.message == (
+        'ODOO_PREPROD_DSN has an invalid option: invalid sslmode value: "bogus": fix it there'
+    )
 
 
 def test_unknown_host() -> None:

@@ -71,7 +71,7 @@ class OdooDbTarget:
     def url(self) -> URL:
         try:
             url = make_url(_with_psycopg(self.dsn))
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
             raise ConfigError(
                 f"{self.setting} is not a PostgreSQL URL: use "
                 "postgresql+psycopg://user:password@host:5432/dbname?sslmode=require"
@@ -344,6 +344,9 @@ def translate_error(exc: BaseException, target: OdooDbTarget) -> OdooDbError:
             f"{where} refused the connection: check host and port in {setting} and that "
             "PostgreSQL listens there"
         )
+    if re.search(r"invalid \w+ value|invalid connection option|invalid integer value", lowered):
+        problem = first_line.removeprefix("connection is bad: ")
+        return OdooDbConnectError(f"{setting} has an invalid option: {problem}: fix it there")
     if "resolve host" in lowered or "could not translate host name" in lowered:
         return OdooDbConnectError(f"unknown host in {setting} ({where}): check the host name")
     if isinstance(orig, pg_errors.AdminShutdown | pg_errors.OperationalError) or (
