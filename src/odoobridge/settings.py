@@ -401,6 +401,15 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("ODOOBRIDGE_LOG_LEVEL"))
     log_format: str = Field(default="kv", validation_alias=AliasChoices("ODOOBRIDGE_LOG_FORMAT"))
 
+    # --- sync run liveness (issue 18) ----------------------------------------------------------
+    sync_heartbeat_timeout: int = Field(
+        default=60,
+        ge=2,
+        validation_alias=AliasChoices("ODOOBRIDGE_SYNC_HEARTBEAT_TIMEOUT"),
+        description="Seconds without a heartbeat after which a running sync counts as dead "
+        "(unless its process is seen alive on this host).",
+    )
+
     @field_validator("odoo_environment", mode="before")
     @classmethod
     def _parse_environment(cls, value: object) -> object:
