@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -195,7 +196,14 @@ def test_statement_timeout(odoo18: pg.OdooDatabase) -> None:
     assert "ran longer than ODOOBRIDGE_ODOO_STATEMENT_TIMEOUT=1s" in str(caught.value)
 
 
-def test_connection_killed_mid_read(odoo18: pg.OdooDatabase) -> None:
+def test_connection_killed_mid_read(
+    odoo18: pg.OdooDatabase,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """One line, and no second traceback: the pool used to roll back the dead connection on
+    return and log "Exception during reset or similar" with 28 lines of traceback."""
+    caplog.set_level(logging.DEBUG)
     target = OdooDbTarget(dsn=odoo18.reader_dsn, batch_size=100)
     with OdooDbReader(target) as reader, pytest.raises(OdooDbQueryError) as caught:
         for i, _batch in enumerate(reader.batches("acls")):
@@ -206,3 +214,6 @@ def test_connection_killed_mid_read(odoo18: pg.OdooDatabase) -> None:
                 )
     assert "was lost during the read" in str(caught.value)
     assert "nothing was changed" in str(caught.value)
+    noisy = [r for r in caplog.records if r.exc_info or r.levelno >= logging.WARNING]
+    assert noisy == [], [r.getMessage() for r in noisy]
+    assert "Traceback" not in capfd.readouterr().err

@@ -187,12 +187,18 @@ class OdooDbReader:
 
     def close(self) -> None:
         if self._conn is not None:
+            conn, self._conn = self._conn, None
             try:
-                self._conn.rollback()
-                self._conn.close()
+                driver = conn.connection.driver_connection
+                if isinstance(driver, psycopg.Connection) and (driver.broken or driver.closed):
+                    # Known dead (the server ended it): without this the pool would roll it
+                    # back on return and log that failure with a traceback of its own.
+                    conn.invalidate()
+                else:
+                    conn.rollback()
+                conn.close()
             except (DBAPIError, psycopg.Error):
                 pass  # the connection is already gone; nothing was written through it
-            self._conn = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
