@@ -60,6 +60,7 @@ def test_values_in_mappings_and_headers() -> None:
     for secret in ("Js0n-Pw", "Py-Secret", "eyJhbGciOiJSUzI1NiJ9", "ob_live_1234abcd", "abc.def"):
         assert secret not in cleaned
     assert '"name": "x"' in cleaned and "Authorization: Bearer ***" in cleaned
+    assert redact("Bearer authentication failed") == "Bearer authentication failed"
 
 
 def test_a_short_secret_is_not_cut_out_of_words() -> None:

@@ -52,7 +52,11 @@ _AUTH_HEADER = re.compile(
 )
 _KEY_HEADER = re.compile(r"(?i)(?P<pre>\b(?:x-api-key|api-key)\s*:\s*)(?P<value>[^\s,;'\"]+)")
 _COOKIE_HEADER = re.compile(r"(?i)(?P<pre>\b(?:set-)?cookie\s*:\s*)(?P<value>[^\r\n'\"]+)")
-_BEARER = re.compile(r"(?P<pre>\b[Bb]earer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})")
+# A bearer token in prose: 8+ token characters with a digit or punctuation in them (so "Bearer
+# authentication" stays a phrase).
+_BEARER = re.compile(
+    r"(?P<pre>\b[Bb]earer\s+)(?P<value>(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})"
+)
 
 
 def _masked(match: re.Match[str]) -> str:
