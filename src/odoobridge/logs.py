@@ -1,7 +1,8 @@
 """Structured logging: ``key=value`` (or JSON) lines with the bound context (e.g. the sync run id).
 
-Every line passes through :func:`odoobridge.redact.redact` with the configured secrets, so a
-password that slips into a message is still masked.
+Every value of a line (the message, each bound or extra value, the traceback) passes through
+:func:`odoobridge.redact.redact` with the configured secrets before the line is written, so a
+password that slips into a message is still masked and the line stays well-formed.
 """
 
 from __future__ import annotations
@@ -56,11 +57,21 @@ class _Formatter(logging.Formatter):
         }
         if record.exc_info:
             fields["exc"] = self.formatException(record.exc_info)
+        fields = {key: self._clean(value) for key, value in fields.items()}
         if self._json:
             line = json.dumps(fields, default=str, ensure_ascii=False)
         else:
             line = " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
-        return redact(line, self._secrets)
+        return line
+
+    def _clean(self, value: Any) -> Any:
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, Mapping):
+            return {str(k): self._clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._clean(v) for v in value]
+        return redact(str(value), self._secrets)
 
 
 def configure_logging(

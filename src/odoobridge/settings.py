@@ -23,7 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
-from odoobridge.redact import redact_url, url_password
+from odoobridge.redact import redact_url, redact_value, value_secrets
 
 PREFIX = "ODOOBRIDGE_"
 PLACEHOLDERS = ("change_me", "changeme", "placeholder", "example")
@@ -102,6 +102,9 @@ class Settings(BaseSettings):
 
     # --- sync runs -----------------------------------------------------------------------------
     sync_lock_timeout: int = Field(1800, ge=10)  # seconds without a heartbeat: abandoned
+    # seconds without a heartbeat after which a running sync reads as dead (unless its process
+    # is seen alive on this host)
+    sync_heartbeat_timeout: int = Field(60, ge=2)
 
     # --- access analysis -------------------------------------------------------------------------
     sensitive_models: str = (
@@ -285,9 +288,7 @@ class Settings(BaseSettings):
             if isinstance(value, SecretStr) and value.get_secret_value():
                 raw = value.get_secret_value()
                 found.append(raw)
-                password = url_password(raw)
-                if password:
-                    found.append(password)
+                found.extend(value_secrets(raw))  # a DSN's password and secret query values
         return found
 
     def public_view(self) -> dict[str, str | None]:
@@ -299,9 +300,10 @@ class Settings(BaseSettings):
                 shown[self.variable(name)] = None
             elif isinstance(value, SecretStr):
                 raw = value.get_secret_value()
-                shown[self.variable(name)] = redact_url(raw) if "://" in raw else "**********"
+                connection = name.endswith(("_dsn", "_url")) or "://" in raw
+                shown[self.variable(name)] = redact_value(raw) if connection else "**********"
             else:
-                shown[self.variable(name)] = str(value)
+                shown[self.variable(name)] = redact_url(str(value))  # a URL with a password in it
         return shown
 
 

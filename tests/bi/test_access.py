@@ -22,7 +22,7 @@ from odoobridge.bi.tokens import BiAccessDenied, issue_guest_token, superset_cli
 from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError, NotFound
 from odoobridge.settings import Settings
-from odoobridge.sources.superset import SupersetRequestError
+from odoobridge.sources.superset import GuestUser, SupersetRequestError
 from odoobridge.store.engine import Store
 from tests import pg
 from tests.fakes.superset import FakeSuperset, decode_jwt
@@ -100,6 +100,23 @@ def test_derive_from_odoo_users_allowed_companies(
     assert again.removed == [(ADMIN, 2)] and again.added == again.changed == []
 
 
+def test_derive_skips_an_odoo_address_refused_for_analytics(
+    store: Store, make_settings: Callable[..., Settings], odoo18: pg.OdooDatabase
+) -> None:
+    hostile = "mark.o'brown{{7*7}}@example.com"
+    odoo18.execute(
+        "UPDATE res_partner SET email = %s "
+        "WHERE id = (SELECT partner_id FROM res_users WHERE login = 'demo')",
+        (hostile,),
+    )
+    sync_odoo(store, make_settings(ODOO_PREPROD_DSN=odoo18.reader_dsn), Environment.PREPROD)
+    with store.session() as session:
+        result = derive_access(session, Environment.PREPROD, by="test")
+    assert result.refused == [hostile] and result.as_dict()["refused"] == [hostile]
+    assert result.added == [(ADMIN, 1, "full"), (ADMIN, 2, "read")]
+    assert {email for email, *_ in levels(store)} == {ADMIN}
+
+
 def test_guest_token_is_issued_with_the_users_clause_and_audited(
     store: Store, make_settings: Callable[..., Settings], superset: FakeSuperset
 ) -> None:
@@ -129,9 +146,9 @@ def test_guest_token_is_issued_with_the_users_clause_and_audited(
             issue_guest_token(session, client, settings, email="x@example.com",
                               dashboard=DASHBOARD, via="session")  # fmt: skip
         # Superset refuses an unknown dashboard: nothing logged either.
-        with pytest.raises(SupersetRequestError):
+        with pytest.raises(SupersetRequestError, match="Embedded dashboard not found"):
             issue_guest_token(session, client, settings, email="reader.a@example.com",
-                              dashboard="not-embedded", via="session")  # fmt: skip
+                              dashboard="0e6f8f37-0000-4000-8000-000000000000", via="session")  # fmt: skip
         assert len(session.scalars(select(GuestTokenAudit)).all()) == 1
     client.close()
 
@@ -157,3 +174,29 @@ def test_dashboard_ids_are_checked_before_superset_is_asked(
     assert superset.requests == []
     with pytest.raises(ConfigError, match="set ODOOBRIDGE_SUPERSET_URL"):
         superset_client(make_settings())
+
+
+@pytest.mark.parametrize("dashboard", ["1", "sales", "finance", "7D1C1B1E3F4A4B7E9C1D2A5E8F0B6C3D"])
+def test_without_an_allow_list_only_an_embedded_uuid_gets_a_token(
+    store: Store, make_settings: Callable[..., Settings], superset: FakeSuperset, dashboard: str
+) -> None:
+    """Superset 6 hands a guest token for a dashboard's id or slug too, embedded or not: with
+    ODOOBRIDGE_SUPERSET_DASHBOARDS unset, OdooBridge asks for an embedded UUID only."""
+    settings = make_settings(
+        ODOOBRIDGE_SUPERSET_URL=superset.url,
+        ODOOBRIDGE_SUPERSET_USERNAME=superset.username,
+        ODOOBRIDGE_SUPERSET_PASSWORD=superset.password,
+    )
+    client = superset_client(settings)
+    assert client.guest_token(GuestUser("a@example.com"), [("dashboard", "sales")], [])
+    superset.requests.clear()
+    with store.session() as session:
+        set_access(session, "a@example.com", 1, AccessLevel.FULL, by="test")
+        with pytest.raises(BiAccessDenied, match="is not an embedded dashboard's UUID: give the"):
+            issue_guest_token(session, client, settings, email="a@example.com",
+                              dashboard=dashboard, via="api_key")  # fmt: skip
+        issued = issue_guest_token(session, client, settings, email="a@example.com",
+                                   dashboard=DASHBOARD.upper(), via="api_key")  # fmt: skip
+    assert issued.dashboard_id == DASHBOARD
+    assert [r.path for r in superset.requests] == ["/api/v1/security/guest_token/"]
+    client.close()

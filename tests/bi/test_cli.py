@@ -92,7 +92,28 @@ def test_errors_are_one_line_without_secrets(
     assert code == 1 and "use full, read or none" in err
 
 
-def test_access_and_token_commands(env: pytest.MonkeyPatch, superset: FakeSuperset) -> None:
+def test_access_set_refuses_a_company_odoo_does_not_have(
+    env: pytest.MonkeyPatch, bi_db: pg.OdooDatabase
+) -> None:
+    code, _, err = cli("bi", "access", "set", "a@example.com", "1", "read")
+    assert code == 1 and err.startswith("error: give --dsn") and err.count("\n") == 1
+    env.setenv("ODOOBRIDGE_BI_ADMIN_DSN", bi_db.admin_dsn)
+    code, _, err = cli("bi", "access", "set", "a@example.com", "3", "read")
+    assert (code, err) == (1, "error: Odoo has no company 3: give one of its companies' ids: "
+                              "1 (My Company (San Francisco)), 2 (My Company (Chicago))\n")  # fmt: skip
+    bi_db.execute("INSERT INTO res_company SELECT (jsonb_populate_record(NULL::res_company, "
+                  "to_jsonb(c) || '{\"id\": 3, \"name\": \"Third Co\"}')).* "
+                  "FROM res_company c WHERE id = 2")  # fmt: skip
+    assert cli("bi", "access", "set", "a@example.com", "3", "read") == (
+        0, "a@example.com: company 3 → read\n", ""
+    )  # fmt: skip
+    assert json.loads(cli("bi", "access", "list", "--json")[1])[0]["company_id"] == 3
+
+
+def test_access_and_token_commands(
+    env: pytest.MonkeyPatch, superset: FakeSuperset, bi_db: pg.OdooDatabase
+) -> None:
+    env.setenv("ODOOBRIDGE_BI_ADMIN_DSN", bi_db.admin_dsn)
     env.setenv("ODOOBRIDGE_SUPERSET_URL", superset.url)
     env.setenv("ODOOBRIDGE_SUPERSET_USERNAME", superset.username)
     env.setenv("ODOOBRIDGE_SUPERSET_PASSWORD", superset.password)
@@ -104,8 +125,11 @@ def test_access_and_token_commands(env: pytest.MonkeyPatch, superset: FakeSupers
     ]  # fmt: skip
     code, out, _ = cli("bi", "access", "clause", "reader.a@example.com")
     assert out == "company_id IN (1)\n"
-    code, out, _ = cli("bi", "access", "clause", "o'brien@example.com", "--mode", "lookup")
-    assert "user_email = 'o''brien@example.com'" in out
+    code, out, _ = cli("bi", "access", "clause", "ann@example.com", "--mode", "lookup")
+    assert "user_email = convert_from(decode('616e6e406578616d706c652e636f6d', 'hex')" in out
+    code, _, err = cli("bi", "access", "clause", "o'brien@example.com", "--mode", "lookup")
+    assert code == 1 and err.count("\n") == 1
+    assert "\"o'brien@example.com\" cannot be used for analytics: addresses holding ' are" in err
     code, out, _ = cli("bi", "token", "--user", "reader.a@example.com", "--dashboard", DASHBOARD)
     assert code == 0
     assert decode_jwt(out.strip())["rls_rules"] == [{"clause": "company_id IN (1)"}]

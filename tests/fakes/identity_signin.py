@@ -18,6 +18,11 @@ with PKCE, as https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth
   mail, the request's ``nonce``), a delegated ``access_token`` and ``client_info``; a
   ``refresh_token`` only when ``offline_access`` was asked for. :attr:`FakeSignIn.claims` are
   laid over the ID token's claims (another ``tid`` …).
+- ``GET /{tenant}/discovery/v2.0/keys`` (the discovery's ``jwks_uri``) publishes the RSA keys
+  ID tokens are signed with, as Microsoft does (``kty``, ``use``, ``kid``, ``x5t``, ``n``, ``e``,
+  ``issuer``). :meth:`FakeSignIn.rotate_key` starts signing with a new key (published with the
+  old one, or alone); :attr:`FakeSignIn.unpublished` signs with a key that is never published;
+  :attr:`FakeSignIn.tamper` changes a signed ID token before it is handed out.
 - ``GET /v1.0/me`` answers the delegated token's user with ``$select`` honoured.
 """
 
@@ -29,6 +34,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
@@ -36,6 +42,7 @@ from urllib.parse import urlencode, urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 if TYPE_CHECKING:
     from tests.fakes.identity import Answer, FakeIdentityPlatform, Request
@@ -77,10 +84,37 @@ class FakeSignIn:
         self.issued: list[str] = []  # every token and code handed out (for leak checks)
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = _b64(secrets.token_bytes(12))
+        self.published: dict[str, rsa.RSAPrivateKey] = {self.kid: self.key}  # the JWKS
+        self.unpublished = False  # sign with a key of our own that the JWKS never shows
+        self.tamper: Callable[[str], str] | None = None  # change the signed ID token
         platform.route("GET", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize", "authorize")(
             self._authorize
         )
+        platform.route("GET", r"/(?P<tenant>[^/]+)/discovery/v2\.0/keys", "jwks")(self._jwks)
         platform.route("GET", r"/v1\.0/me", "me")(self._me)
+
+    def rotate_key(self, *, keep_old: bool = True) -> str:
+        """Sign with a new key from now on and publish it (with the old one unless told not
+        to); returns the new ``kid``."""
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = _b64(secrets.token_bytes(12))
+        self.published = {**(self.published if keep_old else {}), self.kid: self.key}
+        return self.kid
+
+    def _jwks(self, request: Request) -> Answer:
+        from tests.fakes.identity import Answer
+
+        refusal = self.platform._unknown_tenant(request.match["tenant"])
+        if refusal is not None:
+            return refusal
+        issuer = f"{self.platform.authority_host}/{request.match['tenant']}/v2.0"
+        keys = []
+        for kid, key in self.published.items():
+            jwk = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+            assert isinstance(jwk, dict)
+            keys.append({"kty": "RSA", "use": "sig", "kid": kid, "x5t": kid, "n": jwk["n"],
+                         "e": jwk["e"], "issuer": issuer})  # fmt: skip
+        return Answer.json({"keys": keys})
 
     @property
     def public_key_pem(self) -> bytes:
@@ -242,7 +276,12 @@ class FakeSignIn:
         if user.get("mail"):
             claims["email"] = user["mail"]
         claims.update(self.claims)
-        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
+        key, kid = self.key, self.kid
+        if self.unpublished:  # a key (and kid) of the signer's own, never in the JWKS
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            kid = _b64(secrets.token_bytes(12))
+        token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+        return self.tamper(token) if self.tamper is not None else token
 
     # --- GET /v1.0/me --------------------------------------------------------------------------
 

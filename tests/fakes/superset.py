@@ -8,12 +8,15 @@ every payload against the documented schemas:
   optional ``refresh`` → ``{"access_token", "refresh_token"}``; 401 ``{"message": "Not
   authorized"}`` on a wrong password; 400 on a malformed body.
 - ``GET /api/v1/security/csrf_token/`` with ``Authorization: Bearer`` → ``{"result": token}``
-  and a ``session`` cookie the token is bound to.
+  and a ``session`` cookie the token is bound to; 403 ``{"message": "Forbidden"}`` (Flask-
+  AppBuilder's ``@protect()``) when the account's role lacks *can read on SecurityRestApi*.
 - ``POST /api/v1/security/guest_token/`` with Bearer, ``X-CSRFToken`` (matching the session
   cookie) and a body per ``GuestTokenCreateSchema``: ``user`` {username, first_name, last_name:
   strings}, ``resources`` (required) [{type: "dashboard", id: string}], ``rls`` (required)
-  [{clause: string (required), dataset: integer (optional)}]. Unknown embedded dashboards give
-  400 ``{"message": "Embedded dashboard not found."}``. The answer is ``{"token": JWT}`` with
+  [{clause: string (required), dataset: integer (optional)}]. A resource id is looked up as
+  Superset 6 does: a dashboard id or slug first (``Dashboard.get``), then an embedded
+  dashboard's UUID; neither gives 400 ``{"message": "Embedded dashboard not found."}``. 403
+  ``{"message": "Forbidden"}`` without *can grant guest token on SecurityRestApi*. The answer is ``{"token": JWT}`` with
   Superset's claims (user, resources, rls_rules, iat, exp, aud, type "guest"), HS256-signed.
 
 Every request is kept in ``requests`` for assertions.
@@ -119,7 +122,10 @@ class FakeSuperset:
     username: str = "guest_token_service"
     password: str = "Superset-Pa55-word"
     dashboards: set[str] = field(default_factory=lambda: {"7d1c1b1e-3f4a-4b7e-9c1d-2a5e8f0b6c3d"})
+    # Dashboards by id and slug (Superset hands guest tokens for these too, embedded or not).
+    dashboard_ids: set[str] = field(default_factory=lambda: {"1", "2", "sales", "finance"})
     may_grant: bool = True  # the account has can_grant_guest_token
+    may_read: bool = True  # the account has can_read on SecurityRestApi
     token_lifetime: float = 3600.0  # seconds an access token stays valid
     requests: list[Recorded] = field(default_factory=list)
     logins: int = 0
@@ -236,6 +242,9 @@ class FakeSuperset:
     def _csrf_token(self, request: BaseHTTPRequestHandler, body: Any) -> None:
         if not self._bearer_ok(request):
             return
+        if not self.may_read:
+            self._send(request, 403, {"message": "Forbidden"})
+            return
         session = secrets.token_hex(12)
         self._csrf[session] = secrets.token_hex(16)
         self._send(request, 200, {"result": self._csrf[session]}, cookie=session)
@@ -265,7 +274,7 @@ class FakeSuperset:
             self._send(request, 400, {"message": errors})
             return
         for resource in body["resources"]:
-            if resource["id"] not in self.dashboards:
+            if resource["id"] not in self.dashboards | self.dashboard_ids:
                 self._send(request, 400, {"message": "Embedded dashboard not found."})
                 return
         now = time.time()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -34,6 +35,7 @@ def open_reader(dsn: str, **target: object) -> None:
         ("not a url", "ODOO_PREPROD_DSN is not a PostgreSQL URL"),
         ("mysql://u:p@h/db", "must point at PostgreSQL"),
         ("postgresql+psycopg://u:p@127.0.0.1:5432", "names no database"),
+        ("postgresql+psycopg://u:p@127.0.0.1:notaport/odoo", "is not a PostgreSQL URL"),
     ],
 )
 def test_malformed_dsn(dsn: str, message: str) -> None:
@@ -48,6 +50,15 @@ def test_connection_refused_is_fast() -> None:
     with pytest.raises(OdooDbConnectError, match=f"127.0.0.1:{port}/odoo refused the connection"):
         open_reader(f"postgresql+psycopg://u:SecretPw1@127.0.0.1:{port}/odoo")
     assert time.monotonic() - started < 2
+
+
+def test_an_invalid_option_is_named_not_called_a_lost_connection(odoo18: pg.OdooDatabase) -> None:
+    """``?sslmode=bogus`` read "the connection … was lost during the read; … run the sync again"."""
+    with pytest.raises(OdooDbConnectError) as caught:
+        open_reader(odoo18.reader_dsn + "?sslmode=bogus")
+    assert caught.value.message == (
+        'ODOO_PREPROD_DSN has an invalid option: invalid sslmode value: "bogus": fix it there'
+    )
 
 
 def test_unknown_host() -> None:
@@ -185,7 +196,14 @@ def test_statement_timeout(odoo18: pg.OdooDatabase) -> None:
     assert "ran longer than ODOOBRIDGE_ODOO_STATEMENT_TIMEOUT=1s" in str(caught.value)
 
 
-def test_connection_killed_mid_read(odoo18: pg.OdooDatabase) -> None:
+def test_connection_killed_mid_read(
+    odoo18: pg.OdooDatabase,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """One line, and no second traceback: the pool used to roll back the dead connection on
+    return and log "Exception during reset or similar" with 28 lines of traceback."""
+    caplog.set_level(logging.DEBUG)
     target = OdooDbTarget(dsn=odoo18.reader_dsn, batch_size=100)
     with OdooDbReader(target) as reader, pytest.raises(OdooDbQueryError) as caught:
         for i, _batch in enumerate(reader.batches("acls")):
@@ -196,3 +214,6 @@ def test_connection_killed_mid_read(odoo18: pg.OdooDatabase) -> None:
                 )
     assert "was lost during the read" in str(caught.value)
     assert "nothing was changed" in str(caught.value)
+    noisy = [r for r in caplog.records if r.exc_info or r.levelno >= logging.WARNING]
+    assert noisy == [], [r.getMessage() for r in noisy]
+    assert "Traceback" not in capfd.readouterr().err

@@ -93,8 +93,33 @@ def test_missing_permission_unknown_dashboard_and_bad_payload(superset: FakeSupe
     with pytest.raises(SupersetRequestError, match="Must be one of: dashboard"):
         client.guest_token(GuestUser("a@example.com"), [("chart", DASHBOARD)], [])
     superset.may_grant = False
-    with pytest.raises(SupersetPermissionError, match="can grant guest token"):
+    with pytest.raises(SupersetPermissionError) as refused:
         client.guest_token(GuestUser("a@example.com"), [("dashboard", DASHBOARD)], [])
+    assert refused.value.message.startswith(
+        f"Superset at {superset.url} refused guest_token_service a guest token (Forbidden): "
+        "give that user's role the can grant guest token on SecurityRestApi permission"
+    )
+    client.close()
+
+
+def test_a_role_without_can_read_on_security_rest_api_is_told_so(
+    superset: FakeSuperset,
+) -> None:
+    """Superset answers the CSRF token call 403 without *can read on SecurityRestApi*, although
+    the role may grant guest tokens: the error names the permission that is missing."""
+    superset.may_read = False
+    client = client_for(superset)
+    with pytest.raises(SupersetPermissionError) as refused:
+        client.guest_token(GuestUser("a@example.com"), [("dashboard", DASHBOARD)], [])
+    message = refused.value.message
+    assert message == (
+        f"Superset at {superset.url} refused guest_token_service a CSRF token (Forbidden): give "
+        "that user's role the can read on SecurityRestApi permission (a guest token needs both "
+        "can read on SecurityRestApi and can grant guest token on SecurityRestApi)"
+    )
+    assert [r.path for r in superset.requests] == [
+        "/api/v1/security/login", "/api/v1/security/csrf_token/"
+    ]  # fmt: skip
     client.close()
 
 

@@ -19,6 +19,7 @@ from odoobridge.errors import ConfigError, RunAlreadyRunning
 from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
 from odoobridge.store.engine import Store
+from odoobridge.sync.liveness import dead_reason
 from odoobridge.sync.models import RunStatus, SyncRun
 from odoobridge.sync.runs import ProgressState, get_run, list_runs, start_run
 
@@ -77,7 +78,8 @@ def test_second_start_is_refused_across_processes(
         abandoned = get_run(session, held_id)
         assert abandoned.status == RunStatus.FAILED
         assert (
-            abandoned.error == f"abandoned: process {holder.pid} on {socket.gethostname()} is gone"
+            abandoned.error
+            == f"interrupted: process {holder.pid} on {socket.gethostname()} is gone"
         )
         assert get_run(session, run.id).status == RunStatus.SUCCESS
 
@@ -109,7 +111,7 @@ def test_a_silent_run_elsewhere_is_taken_over_after_the_timeout(
         run.succeed(session, {}, {})
     with store.session() as session:
         assert get_run(session, ghost.id).error is not None
-        assert get_run(session, ghost.id).error.startswith("abandoned: no heartbeat since")  # type: ignore[union-attr]
+        assert get_run(session, ghost.id).error.startswith("interrupted: no heartbeat since")  # type: ignore[union-attr]
 
 
 def test_a_live_run_elsewhere_is_respected(
@@ -225,11 +227,14 @@ def test_list_runs_filters_and_pages(store: Store, make_settings: Callable[..., 
 
 
 def test_pid_check_ignores_our_own_process() -> None:
-    from odoobridge.sync.runs import _process_gone
-
-    run = SyncRun(host=socket.gethostname(), pid=os.getpid())
-    assert not _process_gone(run)
+    run = SyncRun(host=socket.gethostname(), pid=os.getpid(), status=RunStatus.RUNNING,
+                  started_at=utcnow() - timedelta(hours=1))  # fmt: skip
+    assert dead_reason(run) is None  # our own process lives, however silent
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    assert _process_gone(SyncRun(host=socket.gethostname(), pid=dead.pid))
-    assert not _process_gone(SyncRun(host="elsewhere", pid=dead.pid))
+    gone = SyncRun(host=socket.gethostname(), pid=dead.pid, status=RunStatus.RUNNING,
+                   started_at=utcnow())  # fmt: skip
+    assert dead_reason(gone) == f"interrupted: process {dead.pid} on {socket.gethostname()} is gone"
+    elsewhere = SyncRun(host="elsewhere", pid=dead.pid, status=RunStatus.RUNNING,
+                        started_at=utcnow(), heartbeat_at=utcnow())  # fmt: skip
+    assert dead_reason(elsewhere) is None

@@ -177,6 +177,29 @@ def test_failed_sign_ins_are_throttled(
     assert sign_in(anonymous, people[Role.ADMIN]).status_code == 303  # another account is fine
 
 
+def test_the_throttle_counts_an_address_however_it_is_typed(
+    anonymous: httpx.Client, people: dict[Role, str], base_url: str
+) -> None:
+    """``"x@y"`` and ``"x@y "`` were counted apart (20 tries a minute instead of 5) and a
+    locked-out address signed in with a trailing space (issue 18.6)."""
+    email = people[Role.VIEWER]
+    spellings = [email, email + " ", " " + email.upper(), email + "\t", email.title() + "  "]
+    with client(base_url) as c:
+        codes = [sign_in(c, typed, "wrong password").status_code for typed in spellings]
+        codes.append(sign_in(c, email + " ", "wrong password").status_code)
+    assert codes == [401, 401, 401, 401, 401, 429]
+    for typed in spellings:  # locked out, whichever way it is typed, even with the password
+        assert sign_in(anonymous, typed).status_code == 429
+
+
+def test_an_address_typed_with_spaces_and_capitals_signs_in(
+    anonymous: httpx.Client, people: dict[Role, str]
+) -> None:
+    answer = sign_in(anonymous, "  " + people[Role.AUDITOR].upper() + " ")
+    assert answer.status_code == 303
+    assert anonymous.get("/api/auth/me").json()["actor"] == people[Role.AUDITOR]
+
+
 def test_throttling_is_shared_through_redis(
     make_settings: Callable[..., Settings], store: Store
 ) -> None:

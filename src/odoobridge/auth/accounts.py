@@ -21,8 +21,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WRONG_CREDENTIALS = "wrong email or password"
 
 
+def sign_in_email(email: str) -> str:
+    """The one form of an address: stripped and case-folded. Stored addresses, look-ups and the
+    sign-in throttle's counts all use it, so ``"X@y "`` and ``"x@y"`` are one account and one
+    count (issue 18.6)."""
+    return email.strip().casefold()
+
+
 def normalise_email(email: str) -> str:
-    cleaned = email.strip().lower()
+    cleaned = sign_in_email(email)
     if not _EMAIL.match(cleaned) or len(cleaned) > 320:
         raise ConfigError(f"{email.strip()!r} is not an email address: use name@example.com")
     return cleaned
@@ -43,7 +50,7 @@ def get_account(session: Session, account_id: int) -> Account:
 
 
 def account_by_email(session: Session, email: str) -> Account | None:
-    return session.scalars(select(Account).where(Account.email == email.strip().lower())).first()
+    return session.scalars(select(Account).where(Account.email == sign_in_email(email))).first()
 
 
 def create_local_account(

@@ -77,6 +77,7 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     check_csrf(request, csrf_token)
+    email = accounts.sign_in_email(email)  # once: the throttle counts what sign-in looks up
     origin = origin_of(request)
     address = origin.ip or "unknown"
     throttle = app_state(request).throttle
@@ -100,7 +101,7 @@ def login(
         with store.session() as session:
             record(
                 session,
-                actor=email.strip().lower()[:200] or "(empty)",
+                actor=email[:200] or "(empty)",
                 action="sign_in_failed",
                 detail={"reason": exc.message},
                 origin=origin,

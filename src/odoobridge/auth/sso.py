@@ -11,9 +11,10 @@ through MSAL, with the same app registration as the directory sync.
   ``auth_uri`` once the browser is sent there.
 - ``finish`` is ``acquire_token_by_auth_code_flow``: MSAL checks the state, redeems the code with
   the verifier and the client credential, and checks the ID token's nonce. Since MSAL 1.38 the
-  rest of the ID token is the application's to check: here the tenant (``tid``), the audience,
-  the issuer and the expiry. The token comes straight from the token endpoint over verified TLS,
-  which OpenID Connect Core (3.1.3.7, step 6) accepts in place of checking its signature.
+  rest of the ID token is the application's to check: its signature against the tenant's
+  published keys (:mod:`odoobridge.auth.sso_keys`: RS256, the JWKS of the OpenID configuration,
+  fetched again once for a key it does not know), then the tenant (``tid``), the audience, the
+  issuer (the configured authority host's ``/{tenant}/v2.0`` only) and the expiry.
 - The profile is the ID token's ``oid``, ``tid``, ``name``, ``preferred_username`` / ``email``
   and Graph's ``GET /me?$select=id,displayName,mail,jobTitle,department`` with the delegated
   token, which is then forgotten: MSAL is given a token cache that keeps nothing, and no refresh
@@ -37,11 +38,11 @@ from urllib.parse import urlsplit
 import httpx
 import msal  # type: ignore[import-untyped]
 
+from odoobridge.auth.sso_keys import TenantKeys
 from odoobridge.errors import ConfigError, Forbidden, Unauthorized
 from odoobridge.settings import Settings
 from odoobridge.sources.graph import graph_error_parts
 from odoobridge.sources.graph_auth import (
-    MICROSOFT_AUTHORITY_HOSTS,
     Credentials,
     GraphAuthError,
     GraphUnavailable,
@@ -106,6 +107,7 @@ class EntraSignIn:
         self._http = client
         self._app: Any = None
         self._lock = threading.Lock()
+        self.keys = TenantKeys(client, self.authority)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EntraSignIn | None:
@@ -193,13 +195,14 @@ class EntraSignIn:
             ) from None
         if "error" in result:
             raise self._refusal(result)
-        claims = result.get("id_token_claims")
+        id_token = result.get("id_token")
         token = result.get("access_token")
-        if not isinstance(claims, dict) or not isinstance(token, str):
+        if not isinstance(id_token, str) or not isinstance(token, str):
             raise GraphResponseError(
                 f"the token endpoint of {self.authority} answered without an ID token or an "
                 "access token: check that the app registration is a Web platform app"
             )
+        claims = self.keys.verify(id_token)  # the signed claims, not MSAL's unverified decode
         self._check(claims)
         me = self._me(token, str(claims["oid"]))
         return self._profile(claims, me)
@@ -239,10 +242,9 @@ class EntraSignIn:
         if self.credentials.client_id not in audiences:
             raise Unauthorized("the ID token was issued to another application: sign in again")
         issuer = urlsplit(str(claims.get("iss") or ""))
-        known_hosts = MICROSOFT_AUTHORITY_HOSTS | {urlsplit(self.authority).netloc.lower()}
-        if (
+        if (  # the configured authority host's issuer only, not any Microsoft login host
             issuer.scheme != "https"
-            or issuer.netloc.lower() not in known_hosts
+            or issuer.netloc.lower() != urlsplit(self.authority).netloc.lower()
             or issuer.path.rstrip("/").lower() != f"/{tenant.lower()}/v2.0"
         ):
             raise Unauthorized(

@@ -11,6 +11,7 @@ manual rows, so a person's ``none`` stays a no. Every change is appended to
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,19 +22,33 @@ from odoobridge.access.analysis.state import resolve_run
 from odoobridge.access.models import FACT_TABLES
 from odoobridge.bi.models import AccessChange, AccessLevel, AccessSource, UserCompanyAccess
 from odoobridge.environment import Environment
-from odoobridge.errors import ConfigError, NotFound
+from odoobridge.errors import ConfigError, NotFound, Unprocessable
 from odoobridge.store.base import utcnow
 from odoobridge.store.temporal import alive_at
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Characters a SQL re-formatter or a template engine may read as syntax (quotes, escapes, Jinja's
+# {{ {% {# and printf's %): an address holding one is refused for analytics (issue 18).
+REFUSED_CHARACTERS = frozenset("\\'{}#%")
 VISIBLE = (AccessLevel.FULL.value, AccessLevel.READ.value)
 
 
+def refused_characters(address: str) -> str:
+    """The characters of ``address`` that analytics refuses, in order ('' when none)."""
+    return "".join(dict.fromkeys(c for c in address if c in REFUSED_CHARACTERS))
+
+
 def normalise_email(email: str) -> str:
-    """Trim and lower-case; refuse anything that is not one address (used by CLI and API)."""
+    """Trim and lower-case; refuse anything that is not one address, or one holding a character
+    of ``REFUSED_CHARACTERS`` (used by CLI and API)."""
     cleaned = email.strip().lower()
     if not _EMAIL.match(cleaned) or len(cleaned) > 255:
         raise ConfigError(f"{email!r} is not an e-mail address: give one like name@example.com")
+    if bad := refused_characters(cleaned):
+        raise ConfigError(
+            f"{email!r} cannot be used for analytics: addresses holding {' '.join(bad)} are "
+            "refused (\\ ' { } # % could rewrite a Superset filter); use the person's plain address"
+        )
     return cleaned
 
 
@@ -104,11 +119,18 @@ def set_access(
     *,
     by: str,
     source: AccessSource = AccessSource.MANUAL,
+    odoo_companies: Mapping[int, str] | None = None,
 ) -> UserCompanyAccess:
-    """Create or change one row; returns it. No-op (and no log line) when nothing changes."""
+    """Create or change one row; returns it. No-op (and no log line) when nothing changes.
+    ``odoo_companies`` (id → name, read from Odoo's ``res_company``) refuses any other id."""
     email = normalise_email(email)
     if company_id < 1:
         raise ConfigError(f"company id {company_id} is not an Odoo company id (1, 2, …)")
+    if odoo_companies is not None and company_id not in odoo_companies:
+        known = ", ".join(f"{cid} ({name})" for cid, name in sorted(odoo_companies.items()))
+        raise Unprocessable(
+            f"Odoo has no company {company_id}: give one of its companies' ids: {known or 'none'}"
+        )
     row = _row(session, email, company_id)
     if row is None:
         row = UserCompanyAccess(
@@ -154,6 +176,7 @@ class Derivation:
     removed: list[tuple[str, int]] = field(default_factory=list)
     kept_manual: list[tuple[str, int]] = field(default_factory=list)
     without_email: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -163,13 +186,15 @@ class Derivation:
             "removed": [list(r) for r in self.removed],
             "kept_manual": [list(r) for r in self.kept_manual],
             "without_email": self.without_email,
+            "refused": self.refused,
         }
 
 
 def derived_levels(
     session: Session, environment: Environment, run_id: int
-) -> tuple[dict[tuple[str, int], AccessLevel], list[str]]:
-    """(email, company) → level from Odoo as of ``run_id``, and logins without an e-mail."""
+) -> tuple[dict[tuple[str, int], AccessLevel], list[str], list[str]]:
+    """(email, company) → level from Odoo as of ``run_id``, the logins without an e-mail and the
+    addresses refused for analytics (``REFUSED_CHARACTERS``)."""
     users = FACT_TABLES["users"]
     links = FACT_TABLES["user_companies"]
     env = environment.value
@@ -185,18 +210,22 @@ def derived_levels(
         allowed.setdefault(user_id, set()).add(company_id)
     levels: dict[tuple[str, int], AccessLevel] = {}
     without: list[str] = []
+    refused: list[str] = []
     for user_id, login, email, default_company in people:
         address = next((a for a in (email, login) if a and _EMAIL.match(a.strip())), None)
         if address is None:
             without.append(login)
             continue
         address = address.strip().lower()
+        if refused_characters(address):
+            refused.append(address)
+            continue
         for company_id in allowed.get(user_id, set()) | ({default_company} - {None}):
             full = company_id == default_company
             level = AccessLevel.FULL if full else AccessLevel.READ
             if levels.get((address, company_id)) != AccessLevel.FULL:
                 levels[(address, company_id)] = level
-    return levels, sorted(without)
+    return levels, sorted(without), sorted(refused)
 
 
 def derive_access(
@@ -204,8 +233,8 @@ def derive_access(
 ) -> Derivation:
     """Make the ``odoo`` rows equal what Odoo's users and allowed companies give (see above)."""
     run = resolve_run(session, environment, run_id)
-    levels, without = derived_levels(session, environment, run.id)
-    result = Derivation(run_id=run.id, without_email=without)
+    levels, without, refused = derived_levels(session, environment, run.id)
+    result = Derivation(run_id=run.id, without_email=without, refused=refused)
     current = {(r.user_email, r.company_id): r for r in session.scalars(select(UserCompanyAccess))}
     for (email, company_id), level in sorted(levels.items()):
         row = current.get((email, company_id))

@@ -9,11 +9,15 @@ Two forms, both filtering on the ``company_id`` every analytics view carries:
   Odoo's database by ``bi access publish``) at query time::
 
       company_id IN (SELECT company_id FROM analytics.user_company_access
-                     WHERE user_email = 'user@example.com' AND access_level IN ('full', 'read'))
+                     WHERE user_email = convert_from(decode('75736572…', 'hex'), 'UTF8')
+                     AND access_level IN ('full', 'read'))
 
-  The e-mail is quoted as a PostgreSQL string literal exactly as ``quote_literal()`` does
-  (quotes doubled; with backslashes, an ``E''`` literal with them doubled), so no input can end
-  the literal early: whatever the e-mail holds, the clause stays one comparison.
+  The e-mail is written as its UTF-8 bytes in hex, never as a string literal. Superset rewrites
+  a clause before running it (sqlglot re-formats it; with ``ENABLE_TEMPLATE_PROCESSING`` Jinja
+  renders it), and a quoted literal holding ``\\``, ``'``, ``{{``/``{#`` could be reinterpreted
+  by either (issue 18): hex digits mean nothing to any of them, so whatever the e-mail holds, the
+  clause stays one comparison. Addresses with such characters are refused for BI anyway
+  (:func:`odoobridge.bi.access.normalise_email`).
 
 Native PostgreSQL policies per company role are in :mod:`odoobridge.bi.policies`.
 """
@@ -33,14 +37,13 @@ ACCESS_TABLE = f"{SCHEMA}.user_company_access"
 NO_ROWS = "1 = 0"
 
 
-def quote_literal(value: str) -> str:
-    """``value`` as a PostgreSQL string literal (what ``quote_literal(text)`` returns)."""
+def text_expression(value: str) -> str:
+    """``value`` as a PostgreSQL expression made of hex digits and keywords only:
+    ``convert_from(decode('<utf-8 hex>', 'hex'), 'UTF8')``, which no SQL re-formatter or template
+    engine can read as anything but the text it stands for."""
     if "\x00" in value:
         raise ConfigError("a text with a NUL character cannot be used in a filter")
-    quoted = value.replace("'", "''")
-    if "\\" in value:
-        return "E'" + quoted.replace("\\", "\\\\") + "'"
-    return "'" + quoted + "'"
+    return f"convert_from(decode('{value.encode('utf-8').hex()}', 'hex'), 'UTF8')"
 
 
 def inline_clause(company_ids: Iterable[int]) -> str:
@@ -53,7 +56,7 @@ def inline_clause(company_ids: Iterable[int]) -> str:
 def lookup_clause(email: str, table: str = ACCESS_TABLE) -> str:
     return (
         f"company_id IN (SELECT company_id FROM {table} "
-        f"WHERE user_email = {quote_literal(email.strip().lower())} "
+        f"WHERE user_email = {text_expression(email.strip().lower())} "
         "AND access_level IN ('full', 'read'))"
     )
 

@@ -4,7 +4,9 @@
 a guest token on one embedded dashboard with that clause, and appends who, which dashboard, which
 clauses and when to ``analytics_audit_log`` in the caller's transaction. A user who may see no
 company gets no token (403), and neither does a dashboard outside
-``ODOOBRIDGE_SUPERSET_DASHBOARDS`` when that list is set.
+``ODOOBRIDGE_SUPERSET_DASHBOARDS`` when that list is set. Without the list, only an embedded
+dashboard's UUID is accepted: Superset also hands out tokens for a dashboard's numeric id or
+slug, embedded or not (issue 18.7).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from odoobridge.sources.superset import GuestUser, RlsRule, SupersetClient
 from odoobridge.store.base import utcnow
 
 _DASHBOARD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_EMBEDDED_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class BiAccessDenied(Forbidden):
@@ -69,6 +72,14 @@ def check_dashboard(settings: Settings, dashboard: str) -> str:
             raise BiAccessDenied(
                 f"dashboard {dashboard} is not one of ODOOBRIDGE_SUPERSET_DASHBOARDS"
             )
+    elif not _EMBEDDED_UUID.match(dashboard.lower()):
+        raise BiAccessDenied(
+            f"dashboard {dashboard} is not an embedded dashboard's UUID: give the id Superset "
+            "shows under Embed dashboard, or list the dashboards allowed in "
+            "ODOOBRIDGE_SUPERSET_DASHBOARDS"
+        )
+    else:
+        dashboard = dashboard.lower()  # one spelling of a UUID in the audit log
     return dashboard
 
 

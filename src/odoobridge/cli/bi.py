@@ -288,14 +288,22 @@ def access_set_command(
     email: Annotated[str, typer.Argument(help="The user's e-mail.")],
     company: Annotated[int, typer.Argument(help="Odoo company id.")],
     level: Annotated[str, typer.Argument(help="full, read or none.")],
+    dsn: DsnOption = None,
 ) -> None:
-    """Set one user's level for one company (a person's decision: derive keeps it)."""
+    """Set one user's level for one company (a person's decision: derive keeps it). The company
+    must be one of Odoo's (read from res_company in the database of --dsn)."""
     from odoobridge.bi import access as bi_access
+    from odoobridge.bi.connection import admin_target, companies, connect
 
     state: CliState = ctx.obj
     parsed = bi_access.parse_level(level)
+    bi_access.normalise_email(email)
+    with connect(admin_target(state.settings(), dsn)) as conn:
+        known = dict(companies(conn))
     with state.store().session() as session:
-        row = bi_access.set_access(session, email, company, parsed, by=triggered_by())
+        row = bi_access.set_access(
+            session, email, company, parsed, by=triggered_by(), odoo_companies=known
+        )
         typer.echo(f"{row.user_email}: company {row.company_id} → {row.access_level}")
 
 
@@ -333,6 +341,8 @@ def access_derive_command(
                f"{len(result.kept_manual)} manual rows kept")  # fmt: skip
     for login in result.without_email:
         typer.echo(f"  skipped {login}: no e-mail address in Odoo")
+    for address in result.refused:
+        typer.echo(f"  skipped {address}: holds \\ ' {{ }} # or %, refused for analytics")
 
 
 @access_app.command("clause")

@@ -52,7 +52,11 @@ def run_server(
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     if workers > 1 and settings.secret_key is None:
         raise ConfigError("several workers need one ODOOBRIDGE_SECRET_KEY to share sign-ins")
-    app = create_app(settings, state.store(), scheduler=workers == 1)  # checks settings first
+    from odoobridge.store.availability import check_writable
+
+    store = state.store()
+    check_writable(store.engine)  # a read-only store would serve pages while every sync fails
+    app = create_app(settings, store, scheduler=workers == 1)  # checks settings first
     bind_host = host or settings.host
     bind_port = port or settings.port
     log.info("serving", extra=kv(url=f"http://{bind_host}:{bind_port}", workers=workers))

@@ -72,7 +72,7 @@ class OdooDbTarget:
     def url(self) -> URL:
         try:
             url = make_url(_with_psycopg(self.dsn))
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
             raise ConfigError(
                 f"{self.setting} is not a PostgreSQL URL: use "
                 "postgresql+psycopg://user:password@host:5432/dbname?sslmode=require"
@@ -188,12 +188,18 @@ class OdooDbReader:
 
     def close(self) -> None:
         if self._conn is not None:
+            conn, self._conn = self._conn, None
             try:
-                self._conn.rollback()
-                self._conn.close()
+                driver = conn.connection.driver_connection
+                if isinstance(driver, psycopg.Connection) and (driver.broken or driver.closed):
+                    # Known dead (the server ended it): without this the pool would roll it
+                    # back on return and log that failure with a traceback of its own.
+                    conn.invalidate()
+                else:
+                    conn.rollback()
+                conn.close()
             except (DBAPIError, psycopg.Error):
                 pass  # the connection is already gone; nothing was written through it
-            self._conn = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -366,6 +372,9 @@ def translate_error(exc: BaseException, target: OdooDbTarget) -> OdooDbError:
             f"{where} refused the connection: check host and port in {setting} and that "
             "PostgreSQL listens there"
         )
+    if re.search(r"invalid \w+ value|invalid connection option|invalid integer value", lowered):
+        problem = first_line.removeprefix("connection is bad: ")
+        return OdooDbConnectError(f"{setting} has an invalid option: {problem}: fix it there")
     if "resolve host" in lowered or "could not translate host name" in lowered:
         return OdooDbConnectError(f"unknown host in {setting} ({where}): check the host name")
     if isinstance(orig, pg_errors.AdminShutdown | pg_errors.OperationalError) or (

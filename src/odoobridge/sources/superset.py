@@ -17,7 +17,9 @@ Errors (all :class:`odoobridge.errors.SourceError`, never with the password)::
     SupersetError
     ├── SupersetConnectError     unreachable, timeout, TLS
     ├── SupersetAuthError        login refused (wrong user or password)
-    ├── SupersetPermissionError  the service account lacks the grant_guest_token permission
+    ├── SupersetPermissionError  the service account's role lacks a permission the call needs:
+    │                            *can read on SecurityRestApi* (the CSRF token) or *can grant
+    │                            guest token on SecurityRestApi* (the guest token)
     └── SupersetRequestError     Superset rejected the request (e.g. no such embedded dashboard)
 """
 
@@ -32,6 +34,10 @@ from pydantic import SecretStr
 
 from odoobridge.errors import ConfigError, SourceError
 from odoobridge.redact import redact_url
+
+# The two permissions of Superset's SecurityRestApi the service account's role needs.
+READ = "can read on SecurityRestApi"
+GRANT = "can grant guest token on SecurityRestApi"
 
 
 class SupersetError(SourceError):
@@ -146,7 +152,7 @@ class SupersetClient:
         return token
 
     def csrf_token(self) -> str:
-        response = self._authorized("GET", "/api/v1/security/csrf_token/")
+        response = self._authorized("GET", "/api/v1/security/csrf_token/", permission=READ)
         token = self._json(response, "CSRF token").get("result")
         if not isinstance(token, str) or not token:
             raise SupersetError(f"Superset at {self.where} answered without a CSRF token")
@@ -163,7 +169,9 @@ class SupersetClient:
             "rls": [rule.as_payload() for rule in rls],
         }
         with self._lock:
-            response = self._authorized("POST", "/api/v1/security/guest_token/", json=payload)
+            response = self._authorized(
+                "POST", "/api/v1/security/guest_token/", permission=GRANT, json=payload
+            )
         token = self._json(response, "guest token").get("token")
         if not isinstance(token, str) or not token:
             raise SupersetError(f"Superset at {self.where} answered without a guest token")
@@ -189,7 +197,9 @@ class SupersetClient:
                 f"{redact_url(str(exc))}): check ODOOBRIDGE_SUPERSET_URL"
             ) from None
 
-    def _authorized(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _authorized(
+        self, method: str, path: str, *, permission: str, **kwargs: Any
+    ) -> httpx.Response:
         for attempt in (1, 2):
             if self._access_token is None:
                 self.login()
@@ -206,10 +216,10 @@ class SupersetClient:
             if csrf_refused and attempt == 1:
                 self._csrf_token = None
                 continue
-            return self._checked(response)
+            return self._checked(response, permission)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _checked(self, response: httpx.Response) -> httpx.Response:
+    def _checked(self, response: httpx.Response, permission: str = GRANT) -> httpx.Response:
         status = response.status_code
         if status < 400:
             return response
@@ -219,16 +229,18 @@ class SupersetClient:
                 f"Superset at {self.where} refused the session of {self.username} ({message})"
             )
         if status == 403:
+            what = "a CSRF token" if permission == READ else "a guest token"
             raise SupersetPermissionError(
-                f"Superset at {self.where} refused {self.username} ({message}): give that user "
-                "a role with the can grant guest token on SecurityRestApi permission"
+                f"Superset at {self.where} refused {self.username} {what} ({message}): give that "
+                f"user's role the {permission} permission (a guest token needs both {READ} and "
+                f"{GRANT})"
             )
         if status in (400, 404, 422):
             raise SupersetRequestError(f"Superset at {self.where} rejected the request: {message}")
         raise SupersetError(f"Superset at {self.where} failed with HTTP {status}: {message}")
 
     def _json(self, response: httpx.Response, what: str) -> dict[str, Any]:
-        self._checked(response)
+        self._checked(response)  # already checked by _authorized for the calls needing a role
         try:
             body = response.json()
         except ValueError:

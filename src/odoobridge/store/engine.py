@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from odoobridge.errors import ConfigError
 from odoobridge.redact import redact_url
+from odoobridge.store.availability import StoreUnavailable, install_availability
 from odoobridge.store.migrate import upgrade
 
 SQLITE_BUSY_MS = 30_000  # how long SQLite waits for another writer
@@ -52,24 +54,52 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
+        port = parsed_port(url)
+        why = f" (its port {port!r} is not a number)" if port and not port.isdigit() else ""
         raise ConfigError(
-            f"DATABASE_URL {redact_url(url)!r} is not a database URL: use sqlite:///path/to/file "
-            "or postgresql+psycopg://user:password@host:5432/dbname"
+            f"DATABASE_URL {redact_url(url)!r} is not a database URL{why}: use "
+            "sqlite:///path/to/file or postgresql+psycopg://user:password@host:5432/dbname"
         ) from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(Path(parsed.database).expanduser().parent)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
+        install_availability(engine)
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise ConfigError(
             f"DATABASE_URL uses {parsed.get_backend_name()!r}: "
             "the store runs on sqlite or postgresql"
         )
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    install_availability(engine)
+    return engine
+
+
+def parsed_port(url: str) -> str | None:
+    """The port of ``url`` as written (SQLAlchemy's reading of host:port), if any."""
+    found = re.match(r"^[\w+]+://(?:[^:/]*(?::[^@]*)?@)?(?:\[[^/?]+\]|[^/:?]+)?:([^/?]*)", url)
+    return found.group(1) if found else None
+
+
+def _make_folder(folder: Path) -> None:
+    """The SQLite store's folder, made if missing; one line when it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in [folder, *folder.parents] if p.is_file()), folder)
+        raise StoreUnavailable(
+            f"the store's folder {folder} cannot be made: {blocker} is a file, not a folder "
+            "(point DATABASE_URL or ODOOBRIDGE_DATA_DIR at a folder)"
+        ) from None
+    except OSError as exc:
+        raise StoreUnavailable(
+            f"the store's folder {folder} cannot be made ({exc.strerror or exc}): create it, "
+            "or point DATABASE_URL or ODOOBRIDGE_DATA_DIR at a folder this user may write"
+        ) from None
 
 
 @contextmanager

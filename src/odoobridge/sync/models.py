@@ -33,6 +33,9 @@ class SyncRun(Base):
     lock_key: Mapped[str | None] = mapped_column(String(80), nullable=True, unique=True)
     host: Mapped[str | None] = mapped_column(String(255), nullable=True)
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Seconds the run may go without a heartbeat before readers count it as dead (the
+    # ODOOBRIDGE_SYNC_HEARTBEAT_TIMEOUT of the process that runs it; NULL: runs from before).
+    stale_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     # Content digests per entity, so an unchanged entity is recognised without reading the store.

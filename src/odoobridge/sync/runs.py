@@ -9,8 +9,13 @@
 
 - Starting a run inserts a ``sync_runs`` row holding the lock key ``sync_type:environment``; the
   UNIQUE constraint on ``lock_key`` makes a second start fail across processes, answered with
-  :class:`RunAlreadyRunning`. A running run whose process is gone (same host, dead pid) or whose
-  heartbeat is older than ``ODOOBRIDGE_SYNC_LOCK_TIMEOUT`` is marked failed and the lock taken over.
+  :class:`RunAlreadyRunning`.
+- While the block runs, a thread stamps the run's heartbeat (:mod:`odoobridge.sync.liveness`),
+  also while a query waits and, on PostgreSQL, during the write phase. A run that liveness calls
+  dead — its process gone from this host, or silent past ``ODOOBRIDGE_SYNC_HEARTBEAT_TIMEOUT``
+  without a process seen alive here — is shown failed by every reader (``get_run``,
+  ``list_runs``) and its lock is taken over by the next start, which marks it failed; a live
+  process's run loses its lock only after ``ODOOBRIDGE_SYNC_LOCK_TIMEOUT`` of silence.
 - ``succeed`` marks the run successful inside the caller's data transaction, so facts and status
   commit together. Any exception leaving the block (including Ctrl-C) rolls the data back and marks
   the run failed with its error in a transaction of its own.
@@ -24,10 +29,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +41,7 @@ from odoobridge.redact import redact
 from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
 from odoobridge.store.engine import Store
+from odoobridge.sync.liveness import Heartbeat, dead_reason, shown
 from odoobridge.sync.models import RunStatus, SyncRun
 
 log = get_logger(__name__)
@@ -67,6 +72,11 @@ class Progress:
     state: ProgressState = field(default_factory=ProgressState)
     _persisting: bool = True
     _last_saved: float = 0.0
+
+    @property
+    def persisting(self) -> bool:
+        """False inside :meth:`unsaved` (the data transaction holds the store's write lock)."""
+        return self._persisting
 
     def phase(self, name: str, total: int | None = None) -> None:
         self.state = ProgressState(phase=name, done=0, total=total)
@@ -129,28 +139,9 @@ def lock_key(sync_type: str, environment: str | None) -> str:
     return f"{sync_type}:{environment or '-'}"
 
 
-def _process_gone(run: SyncRun) -> bool:
-    if run.host != socket.gethostname() or run.pid is None or run.pid == os.getpid():
-        return False
-    try:
-        os.kill(run.pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _abandoned_reason(run: SyncRun, timeout: int) -> str | None:
-    if _process_gone(run):
-        return f"abandoned: process {run.pid} on {run.host} is gone"
-    last_sign = run.heartbeat_at or run.started_at
-    if utcnow() - last_sign > timedelta(seconds=timeout):
-        return f"abandoned: no heartbeat since {last_sign.isoformat(timespec='seconds')}"
-    return None
-
-
-def _insert_run(store: Store, sync_type: str, environment: str | None, triggered_by: str) -> int:
+def _insert_run(
+    store: Store, sync_type: str, environment: str | None, triggered_by: str, stale_after: int
+) -> int:
     with store.session() as session:
         run = SyncRun(
             sync_type=sync_type,
@@ -162,6 +153,7 @@ def _insert_run(store: Store, sync_type: str, environment: str | None, triggered
             lock_key=lock_key(sync_type, environment),
             host=socket.gethostname(),
             pid=os.getpid(),
+            stale_after=stale_after,
             stats={},
             progress=ProgressState().as_dict(),
             digests={},
@@ -172,13 +164,19 @@ def _insert_run(store: Store, sync_type: str, environment: str | None, triggered
 
 
 def acquire_run(
-    store: Store, sync_type: str, environment: str | None, *, triggered_by: str, lock_timeout: int
+    store: Store,
+    sync_type: str,
+    environment: str | None,
+    *,
+    triggered_by: str,
+    lock_timeout: int,
+    stale_after: int = 60,
 ) -> int:
-    """Insert a running run, taking the (type, environment) lock (an abandoned lock is taken
+    """Insert a running run, taking the (type, environment) lock (a dead run's lock is taken
     over)."""
     for _attempt in range(2):
         try:
-            return _insert_run(store, sync_type, environment, triggered_by)
+            return _insert_run(store, sync_type, environment, triggered_by, stale_after)
         except IntegrityError:
             with store.session() as session:
                 holder = session.scalars(
@@ -186,7 +184,7 @@ def acquire_run(
                 ).first()
                 if holder is None:
                     continue  # finished between our insert and this look-up
-                reason = _abandoned_reason(holder, lock_timeout)
+                reason = dead_reason(holder, lock_timeout=lock_timeout)
                 if reason is None:
                     raise RunAlreadyRunning(holder.id, sync_type, environment) from None
                 log.warning("reclaiming sync lock", extra=kv(run_id=holder.id, reason=reason))
@@ -234,6 +232,7 @@ def start_run(
         environment,
         triggered_by=triggered_by,
         lock_timeout=settings.sync_lock_timeout,
+        stale_after=settings.sync_heartbeat_timeout,
     )
     with store.session() as session:
         previous = latest_success(session, sync_type, environment)
@@ -245,10 +244,21 @@ def start_run(
         progress=Progress(store, run_id, listeners=list(listeners or [])),
     )
     started = time.monotonic()
+    progress = handle.progress
+    heartbeat = Heartbeat(
+        store,
+        run_id,
+        interval=min(settings.sync_heartbeat_timeout, settings.sync_lock_timeout) / 4,
+        may_write=lambda: store.dialect != "sqlite" or progress.persisting,
+    )
     with log_context(run_id=run_id, sync_type=sync_type, environment=environment or "-"):
         log.info("sync started", extra=kv(triggered_by=triggered_by))
+        heartbeat.start()
         try:
-            yield handle
+            try:
+                yield handle
+            finally:
+                heartbeat.stop()
         except BaseException as exc:
             error = describe_error(exc, settings.secret_values())
             fail_run(store, run_id, error)
@@ -278,10 +288,11 @@ def latest_success(session: Session, sync_type: str, environment: str | None) ->
 
 
 def get_run(session: Session, run_id: int) -> SyncRun:
+    """The run as readers see it: a dead run shows as failed (:func:`liveness.shown`)."""
     run = session.get(SyncRun, run_id)
     if run is None:
         raise NotFound(f"there is no sync run {run_id}: `odoobridge runs` lists them")
-    return run
+    return shown(run)
 
 
 def list_runs(
@@ -293,14 +304,21 @@ def list_runs(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[SyncRun]]:
-    """The runs, newest first, and how many match in all."""
+    """The runs, newest first, and how many match in all; a dead run counts and shows as failed."""
     query = select(SyncRun)
     if sync_type:
         query = query.where(SyncRun.sync_type == sync_type)
     if environment:
         query = query.where(SyncRun.environment == environment)
-    if status:
+    if status in (RunStatus.RUNNING, RunStatus.FAILED):
+        running = session.scalars(query.where(SyncRun.status == RunStatus.RUNNING)).all()
+        dead = [r.id for r in running if dead_reason(r) is not None]
+        if status == RunStatus.RUNNING:
+            query = query.where(SyncRun.status == status, SyncRun.id.not_in(dead))
+        else:
+            query = query.where(or_(SyncRun.status == status, SyncRun.id.in_(dead)))
+    elif status:
         query = query.where(SyncRun.status == status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     runs = session.scalars(query.order_by(SyncRun.id.desc()).limit(limit).offset(offset)).all()
-    return total, list(runs)
+    return total, [shown(run) for run in runs]

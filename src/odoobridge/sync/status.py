@@ -2,8 +2,9 @@
 
 A source is one sync type in one environment (``odoo_postgres`` in PREPROD …). Its status is
 one of: ``not_configured`` (no connection setting), ``syncing`` (a run is going), ``error`` (the
-latest run failed), ``needs_refresh`` (never synced, or the last success is older than
-``ODOOBRIDGE_STALE_HOURS``), ``warning`` (the last success skipped something), ``connected``.
+latest run failed, or died: :mod:`odoobridge.sync.liveness`), ``needs_refresh`` (never synced,
+or the last success is older than ``ODOOBRIDGE_STALE_HOURS``), ``warning`` (the last success
+skipped something), ``connected``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from odoobridge.environment import Environment
 from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
+from odoobridge.sync.liveness import shown
 from odoobridge.sync.models import RunStatus, SyncRun
 from odoobridge.sync.runs import latest_success
 
@@ -81,7 +83,8 @@ def _latest(session: Session, source: DataSource) -> SyncRun | None:
         query = query.where(SyncRun.environment.is_(None))
     else:
         query = query.where(SyncRun.environment == source.environment)
-    return session.scalars(query.order_by(SyncRun.id.desc()).limit(1)).first()
+    latest = session.scalars(query.order_by(SyncRun.id.desc()).limit(1)).first()
+    return shown(latest) if latest is not None else None  # a dead run is no longer "syncing"
 
 
 class SourceStatus(TypedDict):

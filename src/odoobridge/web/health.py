@@ -1,5 +1,6 @@
-"""Liveness (``/healthz``: the process answers) and readiness (``/readyz``: the store answers and
-its migrations are at head); both open to everyone, neither reveals anything secret."""
+"""Liveness (``/healthz``: the process answers) and readiness (``/readyz``: the store answers,
+takes writes and its migrations are at head); both open to everyone, neither reveals anything
+secret."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from odoobridge.store.availability import StoreUnavailable, check_writable
 from odoobridge.store.migrate import current_revisions, head_revisions
 from odoobridge.web.deps import get_store, public
 
@@ -19,13 +21,16 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The store answers and its migrations are applied")
+@router.get("/readyz", summary="The store answers, takes writes and is migrated")
 def readyz(request: Request) -> JSONResponse:
     store = get_store(request)
     try:
         with store.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         current = current_revisions(store.engine)
+        check_writable(store.engine)  # a read-only store answers reads but fails every sync
+    except StoreUnavailable as exc:
+        return JSONResponse({"detail": exc.message}, status_code=503)
     except SQLAlchemyError as exc:
         reason = type(exc.orig or exc).__name__ if hasattr(exc, "orig") else type(exc).__name__
         return JSONResponse(

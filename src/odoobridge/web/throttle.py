@@ -46,9 +46,11 @@ class LoginThrottle:
         self.limiter = MovingWindowRateLimiter(limits_storage(settings))
 
     def check(self, email: str, address: str) -> None:
-        """Refuse (429) when too many sign-ins failed lately for this account or address."""
+        """Refuse (429) when too many sign-ins failed lately for this account or address.
+        ``email`` is counted as given: pass it through ``accounts.sign_in_email`` first, as the
+        sign-in does, so one account is one count however it is typed."""
         pairs = (
-            (self.per_account, ("account", email.lower(), address)),
+            (self.per_account, ("account", email, address)),
             (self.per_address, ("address", address)),
         )
         for item, keys in pairs:
@@ -60,7 +62,7 @@ class LoginThrottle:
                 )
 
     def failed(self, email: str, address: str) -> None:
-        self.limiter.hit(self.per_account, "account", email.lower(), address)
+        self.limiter.hit(self.per_account, "account", email, address)
         self.limiter.hit(self.per_address, "address", address)
 
     def reset(self) -> None:
