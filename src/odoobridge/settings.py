@@ -567,6 +567,122 @@ class Settings(BaseSettings):
                 shown[str(key)] = str(value)
         return shown
 
+    # --- notifications, alerts, backups (issue 15) -------------------------------------------
+    notify_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_NOTIFY_FILE"),
+        description="YAML: the notification channels by name (email, teams, slack, webhook).",
+    )
+    notify_channels: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_NOTIFY_CHANNELS"),
+        description="The same channels inline, as JSON (a secret: it may hold passwords).",
+    )
+    notify_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        validation_alias=AliasChoices("ODOOBRIDGE_NOTIFY_TIMEOUT"),
+        description="Seconds a channel may take to accept one message.",
+    )
+    alerts_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_ALERTS_FILE"),
+        description="YAML: alert rules (channels, quiet hours, thresholds per rule).",
+    )
+    alerts_channels: str = Field(
+        default="",
+        validation_alias=AliasChoices("ODOOBRIDGE_ALERTS_CHANNELS"),
+        description="Channels every alert rule uses unless the alerts file says otherwise "
+        "(comma-separated names); empty and no alerts file: alerting is off.",
+    )
+    alerts_quiet_hours: str = Field(
+        default="",
+        validation_alias=AliasChoices("ODOOBRIDGE_ALERTS_QUIET_HOURS"),
+        description="Hold alerts during these hours, e.g. 22:00-07:00 (sent when they end).",
+    )
+    alerts_timezone: str = Field(
+        default="UTC",
+        validation_alias=AliasChoices("ODOOBRIDGE_ALERTS_TIMEZONE"),
+        description="The time zone of quiet hours, e.g. Europe/Brussels.",
+    )
+    alerts_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_ALERTS_BASE_URL"),
+        description="This site's address for links in alerts, e.g. https://odoobridge.example.com.",
+    )
+    alerts_interval_minutes: int = Field(
+        default=5,
+        ge=1,
+        le=1440,
+        validation_alias=AliasChoices("ODOOBRIDGE_ALERTS_INTERVAL_MINUTES"),
+        description="How often `serve` evaluates the alert rules.",
+    )
+    backup_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_BACKUP_DIR"),
+        description="Where scheduled backups go; default: backups/ in the data directory.",
+    )
+    backup_schedule: str = Field(
+        default="",
+        validation_alias=AliasChoices("ODOOBRIDGE_BACKUP_SCHEDULE"),
+        description="Cron (five fields, UTC) for scheduled backups by `serve`, e.g. 0 3 * * *.",
+    )
+    backup_keep: int = Field(
+        default=7,
+        ge=1,
+        validation_alias=AliasChoices("ODOOBRIDGE_BACKUP_KEEP"),
+        description="How many scheduled backups to keep (the oldest are deleted).",
+    )
+
+    @field_validator("alerts_timezone")
+    @classmethod
+    def _check_alerts_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("use an IANA time zone such as UTC or Europe/Brussels") from None
+        return value.strip()
+
+    @field_validator("alerts_quiet_hours")
+    @classmethod
+    def _check_alerts_quiet_hours(cls, value: str) -> str:
+        import re
+
+        cleaned = "".join(value.split())
+        pattern = r"([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d"
+        if cleaned and not re.fullmatch(pattern, cleaned):
+            raise ValueError("use HH:MM-HH:MM, e.g. 22:00-07:00 (empty: no quiet hours)")
+        return cleaned
+
+    @field_validator("alerts_base_url")
+    @classmethod
+    def _check_alerts_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().lower().startswith(("http://", "https://")):
+            raise ValueError("use the address people open, e.g. https://odoobridge.example.com")
+        return value.strip().rstrip("/")
+
+    @field_validator("backup_schedule")
+    @classmethod
+    def _check_backup_schedule(cls, value: str) -> str:
+        cron = " ".join(value.split())
+        if cron:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(cron, timezone="UTC")
+            except ValueError:
+                raise ValueError("use a cron expression of five fields, e.g. 0 3 * * *") from None
+        return cron
+
+    @property
+    def backup_folder(self) -> Path:
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
+
 
 @lru_cache(maxsize=1)
 def _development_secret() -> str:
