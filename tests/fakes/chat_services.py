@@ -66,6 +66,7 @@ class FakeChatServices:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             tunnel_host = ""
+            tls: ssl.SSLSocket | None = None
 
             def do_CONNECT(self) -> None:  # noqa: N802 (http.server's naming)
                 self.tunnel_host = self.path.rsplit(":", 1)[0]
@@ -76,9 +77,16 @@ class FakeChatServices:
                 self.connection = tls
                 self.rfile = tls.makefile("rb")
                 self.wfile = tls.makefile("wb")
+                self.tls = tls
                 self.close_connection = False
                 while not self.close_connection:
                     self.handle_one_request()
+                self.close_connection = True
+
+            def finish(self) -> None:
+                super().finish()
+                if self.tls is not None:  # it holds the connection's socket since the wrap
+                    self.tls.close()
 
             def do_POST(self) -> None:  # noqa: N802
                 if not self.tunnel_host:  # a plain request to the proxy itself

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from tests.fakes.certs import ServerTls
 from tests.pg import free_port
 
 
@@ -49,9 +51,11 @@ class Mail:
 @dataclass
 class SmtpServer:
     """``with SmtpServer() as smtp:`` a mail server on ``smtp.port``; ``smtp.mails`` what came.
-    With ``login=(user, password)`` it requires that login (plain AUTH allowed without TLS)."""
+    With ``login=(user, password)`` it requires STARTTLS (``tls``: its certificate) and then
+    that login, as a real submission server does."""
 
     login: tuple[str, str] | None = None
+    tls: ServerTls | None = None
     mails: list[Mail] = field(default_factory=list)
     port: int = 0
 
@@ -77,14 +81,16 @@ class SmtpServer:
         self.port = free_port()
         options: dict[str, Any] = {}
         if self.login is not None:
+            assert self.tls is not None, "a login needs TLS: pass tls=make_server_tls(…)"
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.tls.cert_pem, self.tls.key_pem)
             options = {
                 "authenticator": self._authenticate,
                 "auth_required": True,
-                "auth_require_tls": False,
+                "tls_context": context,
+                "require_starttls": True,
             }
-        self._controller = Controller(
-            self, hostname="127.0.0.1", port=self.port, server_kwargs=options
-        )
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
         return self
 

@@ -21,6 +21,7 @@ from odoobridge.cli import (
     demo,
     directory,
     odoo,
+    ops,
     serve,
     sync,
 )
@@ -67,6 +68,7 @@ directory.register(app)
 access.register(app)
 bi.register(app)
 odoo.register(app)
+ops.register(app)
 
 
 def main() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 from odoobridge.errors import ConfigError
@@ -21,7 +20,6 @@ from odoobridge.notify.via_apprise import send_via_apprise
 from odoobridge.notify.webhook import send_webhook
 from odoobridge.redact import redact
 from odoobridge.settings import Settings
-from odoobridge.store.base import utcnow
 
 log = get_logger(__name__)
 
@@ -38,11 +36,9 @@ class Delivery:
         return asdict(self)
 
 
-def _send_one(
-    channel: AnyChannel, message: Message, *, now: datetime, timeout: float
-) -> str | None:
+def _send_one(channel: AnyChannel, message: Message, *, timeout: float) -> str | None:
     if isinstance(channel, WebhookChannel):
-        return send_webhook(channel, message, now=now, timeout=timeout)
+        return send_webhook(channel, message, timeout=timeout)
     return send_via_apprise(channel, message, timeout=timeout)
 
 
@@ -51,7 +47,6 @@ def deliver(
     message: Message,
     *,
     timeout: float = 10.0,
-    now: datetime | None = None,
     secrets: Sequence[str] = (),
 ) -> list[Delivery]:
     """Send ``message`` to each channel in turn; a failure is logged and reported, not raised."""
@@ -59,7 +54,7 @@ def deliver(
     for channel in channels:
         started = time.monotonic()
         try:
-            error = _send_one(channel, message, now=now or utcnow(), timeout=timeout)
+            error = _send_one(channel, message, timeout=timeout)
         except ConfigError as exc:
             error = exc.message
         except Exception as exc:  # a library's bug must not stop the other channels
@@ -82,7 +77,6 @@ def send(
     names: Sequence[str],
     message: Message,
     *,
-    now: datetime | None = None,
     channels: Mapping[str, AnyChannel] | None = None,
 ) -> list[Delivery]:
     """Send ``message`` to the channels called ``names`` as configured in ``settings``
@@ -93,6 +87,5 @@ def send(
         chosen,
         message,
         timeout=settings.notify_timeout,
-        now=now,
         secrets=settings.secret_values(),
     )

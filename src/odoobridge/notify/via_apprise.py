@@ -62,8 +62,10 @@ def apprise_url(channel: ViaApprise, timeout: float) -> str:
         }
         return f"{scheme}://{auth}{channel.host}{port}/?{urlencode(query)}"
     url = channel.url.get_secret_value()
-    # No apprise footer or icon (an image URL on GitHub): the message is OdooBridge's own.
-    extra = {"image": "no", **({"footer": "no"} if channel.kind == "slack" else {}), **wait}
+    # No apprise footer or icon (an image URL on GitHub): the message is OdooBridge's own; the
+    # Teams card gets the text as it is (as Markdown, apprise would escape the links' dots).
+    own = {"footer": "no"} if channel.kind == "slack" else {"format": "text"}
+    extra = {"image": "no", **own, **wait}
     return url + ("&" if "?" in url else "?") + urlencode(extra)
 
 

@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
 
@@ -76,11 +76,13 @@ def send_webhook(
     channel: WebhookChannel,
     message: Message,
     *,
-    now: datetime,
     timeout: float,
+    now: datetime | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> str | None:
-    """POST the signed message; None when the receiver took it (2xx), else why not."""
+    """POST the signed message; None when the receiver took it (2xx), else why not. The
+    timestamp is the moment of sending (``now`` only for tests of the signature)."""
+    now = now or datetime.now(UTC)
     delivery = uuid.uuid4().hex
     body = payload(channel, message, now=now, delivery=delivery)
     timestamp = int(now.timestamp())

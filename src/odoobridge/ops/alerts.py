@@ -134,7 +134,6 @@ def _send(
             channels_named(channels, list(names)),
             message,
             timeout=settings.notify_timeout,
-            now=now,
             secrets=settings.secret_values(),
         )
     took = [d.channel for d in deliveries if d.ok]
@@ -257,6 +256,5 @@ def send_test(settings: Settings, channel: str | None = None) -> list[Delivery]:
         channels_named(channels, names),
         message,
         timeout=settings.notify_timeout,
-        now=now,
         secrets=settings.secret_values(),
     )
