@@ -68,7 +68,7 @@ class FakeChatServices:
             tunnel_host = ""
             tls: ssl.SSLSocket | None = None
 
-            def do_CONNECT(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_CONNECT(self) -> None:
                 self.tunnel_host = self.path.rsplit(":", 1)[0]
                 self.send_response(200, "Connection established")
                 self.end_headers()
@@ -88,7 +88,7 @@ class FakeChatServices:
                 if self.tls is not None:  # it holds the connection's socket since the wrap
                     self.tls.close()
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 if not self.tunnel_host:  # a plain request to the proxy itself
                     self.send_error(405)
                     return

@@ -59,7 +59,7 @@ class SmtpServer:
     mails: list[Mail] = field(default_factory=list)
     port: int = 0
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.content
         assert isinstance(content, bytes)
         self.mails.append(
@@ -71,11 +71,15 @@ class SmtpServer:
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
     ) -> AuthResult:
         assert self.login is not None
-        ok = isinstance(data, LoginPassword) and (
-            data.login.decode(),
-            data.password.decode(),
-        ) == self.login
-        return AuthResult(success=ok)
+        ok = (
+            isinstance(data, LoginPassword)
+            and (
+                data.login.decode(),
+                data.password.decode(),
+            )
+            == self.login
+        )
+        return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535
 
     def __enter__(self) -> SmtpServer:
         self.port = free_port()
@@ -147,7 +151,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = dict(self.headers.items())
                 with receiver._lock:

@@ -103,7 +103,7 @@ def test_a_bad_channel_says_what_to_fix(document: object, message: str) -> None:
 
 
 def test_bad_files_and_values(tmp_path: Path, notify_file: Path) -> None:
-    with pytest.raises(ConfigError, match="ODOOBRIDGE_NOTIFY_FILE .* cannot be read"):
+    with pytest.raises(ConfigError, match=r"ODOOBRIDGE_NOTIFY_FILE .* cannot be read"):
         load_channels(settings(ODOOBRIDGE_NOTIFY_FILE=tmp_path / "missing.yaml"))
     broken = tmp_path / "broken.yaml"
     broken.write_text("channels:\n  a: [1,\n")

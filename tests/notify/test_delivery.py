@@ -84,7 +84,9 @@ def test_slack_and_teams_through_apprise(chat: FakeChatServices) -> None:
     assert attachment["title"] == MESSAGE.title
     assert attachment["text"] == MESSAGE.text().replace("&", "&amp;")
     [teams] = chat.of(TEAMS_HOST)
-    assert teams.path.endswith("/workflows/8a1e0f2b3c4d4e5f9a6b7c8d9e0f1a2b/triggers/manual/paths/invoke")
+    assert teams.path.endswith(
+        "/workflows/8a1e0f2b3c4d4e5f9a6b7c8d9e0f1a2b/triggers/manual/paths/invoke"
+    )
     assert teams.query["sig"] == ["Xq7TestWorkflowSignature0123456789abcdef"]
     card = teams.body["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
@@ -99,11 +101,17 @@ def test_a_refusing_service_is_reported_without_its_url(
     chat.answers[SLACK_HOST] = (404, "no_service")
     chat.answers[TEAMS_HOST] = (400, "bad request")
     with caplog.at_level(logging.WARNING, logger="odoobridge"):
-        results = send(settings(channels_json(slack=SLACK, teams=TEAMS)), ["slack", "teams"], MESSAGE)
+        results = send(
+            settings(channels_json(slack=SLACK, teams=TEAMS)), ["slack", "teams"], MESSAGE
+        )
     assert [r.ok for r in results] == [False, False]
     assert "error=404" in (results[0].error or "") and "error=400" in (results[1].error or "")
     text = caplog.text + " ".join(r.error or "" for r in results)
-    for token in ("x7TestWebhookToken9fQ", "B0TESTHOOK", "Xq7TestWorkflowSignature0123456789abcdef"):
+    for token in (
+        "x7TestWebhookToken9fQ",
+        "B0TESTHOOK",
+        "Xq7TestWorkflowSignature0123456789abcdef",
+    ):
         assert token not in text
 
 
@@ -137,7 +145,11 @@ def test_the_webhook_is_signed_over_timestamp_and_body(receiver: WebhookReceiver
     assert hook.headers["X-OdooBridge-Signature"] == "v1=" + expected.hexdigest()
     # the product's verify_signature agrees, and refuses what a receiver must refuse
     now = datetime.now(UTC)
-    ok = {"timestamp": timestamp, "body": hook.raw, "signature_header": hook.headers["X-OdooBridge-Signature"]}
+    ok = {
+        "timestamp": timestamp,
+        "body": hook.raw,
+        "signature_header": hook.headers["X-OdooBridge-Signature"],
+    }
     assert verify_signature(HOOK_SECRET, now=now, **ok)
     assert not verify_signature("another-secret-value", now=now, **ok)
     assert not verify_signature(HOOK_SECRET, now=now + timedelta(minutes=6), **ok)
@@ -185,6 +197,8 @@ def test_an_unreachable_smtp_server() -> None:
     port = free_port()
     config = {"kind": "email", "host": "127.0.0.1", "port": port, "security": "none",
               "sender": "a@odoobridge.test", "to": ["o@example.com"]}  # fmt: skip
-    [result] = send(settings(channels_json(mail=config), ODOOBRIDGE_NOTIFY_TIMEOUT=3), ["mail"], MESSAGE)
+    [result] = send(
+        settings(channels_json(mail=config), ODOOBRIDGE_NOTIFY_TIMEOUT=3), ["mail"], MESSAGE
+    )
     assert not result.ok and "127.0.0.1" in (result.error or "")
     assert json.dumps(result.as_dict())  # what the CLI prints
