@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from odoobridge.auth.models import AuditEvent
@@ -50,13 +50,16 @@ def _run_pairs(session: Session) -> list[tuple[str, str | None]]:
     return sorted(kept, key=lambda pair: (pair[0], pair[1] or ""))
 
 
+def _in_environment(environment: str | None) -> ColumnElement[bool]:
+    column = SyncRun.environment
+    return column.is_(None) if environment is None else column == environment
+
+
 def _latest_finished(session: Session, sync_type: str, environment: str | None) -> SyncRun | None:
     query = select(SyncRun).where(
         SyncRun.sync_type == sync_type,
         SyncRun.status != RunStatus.RUNNING,
-        SyncRun.environment.is_(None)
-        if environment is None
-        else SyncRun.environment == environment,
+        _in_environment(environment),
     )
     return session.scalars(query.order_by(SyncRun.id.desc()).limit(1)).first()
 
@@ -102,34 +105,43 @@ def sync_failed_cleared(
 # --- stale_source ----------------------------------------------------------------------------
 
 
+def _first_started(session: Session, sync_type: str, environment: str | None) -> datetime | None:
+    query = select(func.min(SyncRun.started_at)).where(SyncRun.sync_type == sync_type)
+    return session.scalar(query.where(_in_environment(environment)))
+
+
 def stale_source(
     session: Session, settings: Settings, rule: AlertRule, now: datetime, states: States
 ) -> list[Condition]:
-    """A data source (Odoo per environment, Entra) without a successful sync within its hours;
-    watched once it has run, is configured, or is named in the rule's ``sources``."""
+    """A data source (Odoo per environment, Entra) without a successful sync within its hours,
+    counted from its last success — or, never successful, from its first run. Watched once it
+    has run, or when the rule's ``sources`` names it (then never synced is stale at once)."""
     limits: dict[str, float] = dict(rule.options.get("sources") or {})
-    used = {_key(t, e) for t, e in _run_pairs(session)}
     found: list[Condition] = []
     for source in SOURCES:
         key = _key(source.sync_type, source.environment)
-        if key not in used and key not in limits and not source.configured(settings):
+        first = _first_started(session, source.sync_type, source.environment)
+        if first is None and key not in limits:
             continue
         hours = float(limits.get(key, limits.get(source.sync_type, rule.options["hours"])))
         success = latest_success(session, source.sync_type, source.environment)
         finished = success.completed_at if success is not None else None
-        if finished is not None and now - finished <= timedelta(hours=hours):
+        since = finished or first
+        if since is not None and now - since <= timedelta(hours=hours):
             continue
-        ago = f" ({(now - finished).total_seconds() / 3600:.1f} hours ago)" if finished else ""
+        if finished is not None:
+            ago = (now - finished).total_seconds() / 3600
+            last = f"the last one finished {when(finished)} ({ago:.1f} hours ago)"
+        else:
+            last = "it has never synced successfully"
         body = (
-            f"{source.label} has had no successful sync within {hours:g} hours: the last one "
-            f"finished {when(finished)}{ago}. Check its schedule (ODOOBRIDGE_SCHEDULE) and its "
-            "latest run."
+            f"{source.label} has had no successful sync within {hours:g} hours: {last}. "
+            "Check its schedule (ODOOBRIDGE_SCHEDULE) and its latest run."
         )
         title = f"{source.label}: no successful sync for {hours:g} h"
         link = integrations_link(settings, source.environment)
-        found.append(
-            Condition(key, Message(title, body, "warning", (link,)), data={"hours": hours})
-        )
+        message = Message(title, body, "warning", (link,))
+        found.append(Condition(key, message, data={"hours": hours}))
     return found
 
 
