@@ -117,6 +117,7 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")  # timestamptz read as UTC
         # SQLite: the engine's BEGIN (deferred) starts a read transaction; the first read fixes
         # its snapshot, which WAL keeps while writers commit.
         try:

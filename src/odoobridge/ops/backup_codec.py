@@ -5,10 +5,12 @@ by its column's kind:
 
     int, float, bool, str   as JSON                  bytes      base64
     decimal                 its exact digits, "12.30" date, time ISO 8601
-    datetime                ISO 8601, naive as stored ("2026-12-02T10:00:00.250000")
-    datetime_tz             ISO 8601 in UTC with "+00:00" (SQLite hands these back naive: UTC)
+    datetime                ISO 8601 in UTC, without offset ("2026-12-02T10:00:00.250000"): a
+                            timestamp with time zone is written as its UTC instant (PostgreSQL
+                            keeps no more; SQLite stores UTC), sessions run in UTC both ways
     json                    null for SQL NULL, else [value] (so SQL NULL and JSON null differ)
-    uuid                    its text
+
+Any other column type stops the backup with a message naming the column.
 
 Reading and writing go through column types chosen here for the kind and the engine (not the
 application's models), so a backup needs nothing but the tables themselves. A table's digest is
@@ -42,7 +44,6 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
-    Uuid,
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine, _Binary
 
@@ -75,13 +76,10 @@ def column_kind(type_: TypeEngine[Any], where: str) -> str:
         (Date, "date"),
         (Time, "time"),
         (_Binary, "bytes"),
-        (Uuid, "uuid"),
         (String, "str"),
     ]
     for cls, kind in checks:
         if isinstance(type_, cls):
-            if kind == "datetime" and getattr(type_, "timezone", False):
-                return "datetime_tz"
             return kind
     raise ConfigError(f"{where} has the type {type_!r}, which a backup cannot carry yet")
 
@@ -99,10 +97,8 @@ def io_type(kind: str, dialect: str) -> TypeEngine[Any]:
         "date": Date(),
         "time": Time(),
         "datetime": DateTime(timezone=False),
-        "datetime_tz": DateTime(timezone=True),
         "bytes": LargeBinary(),
         "json": JSON(none_as_null=True),
-        "uuid": Uuid(as_uuid=False),
     }
     return types[kind]
 
@@ -110,10 +106,6 @@ def io_type(kind: str, dialect: str) -> TypeEngine[Any]:
 def io_table(name: str, columns: list[ColumnSpec], dialect: str) -> Table:
     """A bare table (no constraints) over ``columns``, typed for reading and writing."""
     return Table(name, MetaData(), *(Column(c.name, io_type(c.kind, dialect)) for c in columns))
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _naive(value: datetime) -> datetime:
@@ -138,18 +130,14 @@ _ENCODE: dict[str, Callable[[Any], Any]] = {
     "date": lambda v: v.isoformat(),
     "time": lambda v: v.isoformat(),
     "datetime": lambda v: _naive(v).isoformat(),
-    "datetime_tz": lambda v: _utc(v).isoformat(),
     "bytes": lambda v: base64.b64encode(bytes(v)).decode(),
-    "uuid": str,
 }
 _DECODE: dict[str, Callable[[Any], Any]] = {
     "decimal": Decimal,
     "date": date.fromisoformat,
     "time": time.fromisoformat,
     "datetime": datetime.fromisoformat,
-    "datetime_tz": datetime.fromisoformat,
     "bytes": base64.b64decode,
-    "uuid": str,
 }
 
 
@@ -183,9 +171,6 @@ def row_decoder(columns: list[ColumnSpec], dialect: str) -> Callable[[bytes], di
     steps = [(i, _DECODE[k]) for i, k in enumerate(kinds) if k in _DECODE]
     if dialect == "sqlite":  # exact digits as text: SQLite's NUMERIC affinity stores them
         steps = [(i, str if kinds[i] == "decimal" else fn) for i, fn in steps]
-    aware_to_naive = (
-        [i for i, k in enumerate(kinds) if k == "datetime_tz"] if dialect == "sqlite" else []
-    )
     json_columns = [i for i, k in enumerate(kinds) if k == "json"]
 
     def decode(line: bytes) -> dict[str, Any]:
@@ -195,9 +180,6 @@ def row_decoder(columns: list[ColumnSpec], dialect: str) -> Callable[[bytes], di
         for i, fn in steps:
             if cells[i] is not None:
                 cells[i] = fn(cells[i])
-        for i in aware_to_naive:
-            if cells[i] is not None:
-                cells[i] = _naive(cells[i])
         for i in json_columns:
             cells[i] = (
                 None if cells[i] is None else (JSON.NULL if cells[i][0] is None else cells[i][0])

@@ -2,13 +2,13 @@
 
 1. The whole file is verified first (every table's row count and digest against the manifest):
    a damaged or altered backup is refused before the target is touched.
-2. The target must hold no rows (``force`` replaces what it holds) and its schema, if any, must
-   not be ahead of the backup's. The schema is built with the project's migrations up to the
-   backup's revisions.
-3. Every row is loaded in dependency order in ONE transaction (on SQLite the write lock is taken
-   at its start); PostgreSQL's sequences are moved past the restored ids; every table is read
-   back and its count and digest compared with the manifest. Any difference raises and rolls
-   the whole load back: a restore is complete or leaves no row behind.
+2. The target must hold no rows and its schema, if any, must not be ahead of the backup's —
+   unless ``force``, which takes the target's schema and rows down with its own migrations.
+3. In ONE transaction (on SQLite the write lock is taken at its start): the schema is built
+   with the project's migrations up to the backup's revisions, every row is loaded in dependency
+   order, PostgreSQL's sequences are moved past the restored ids, and every table is read back
+   and its count and digest compared with the manifest. Any difference raises and rolls it all
+   back, schema included: a restore is complete or leaves the target as it was.
 """
 
 from __future__ import annotations
@@ -19,16 +19,17 @@ import json
 import tarfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alembic import command
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, MetaData, Table, delete, func, insert, inspect, select
+from sqlalchemy import Connection, MetaData, Table, func, insert, inspect, select
 from sqlalchemy import text as sql_text
 
 from odoobridge.errors import AppError, Conflict
@@ -45,7 +46,7 @@ from odoobridge.ops.backup import (
 from odoobridge.ops.backup_codec import io_table, row_decoder
 from odoobridge.redact import redact_url
 from odoobridge.store.engine import make_engine
-from odoobridge.store.migrate import alembic_config, current_revisions
+from odoobridge.store.migrate import alembic_config, migrate_within
 
 BATCH = 5_000
 
@@ -78,6 +79,11 @@ class RestoreReport:
             "seconds": round(self.seconds, 2),
             "verified": True,
         }
+
+
+def table(name: str) -> Table:
+    """A table by name alone (for counts)."""
+    return Table(name, MetaData())
 
 
 def _damaged(path: Path, why: str) -> BackupRefused:
@@ -169,43 +175,51 @@ def _ancestors(scripts: ScriptDirectory, revisions: list[str]) -> set[str]:
     return found
 
 
-def _prepare(engine: Engine, manifest: Manifest, force: bool, where: str) -> None:
+def _known_revisions(manifest: Manifest) -> set[str]:
     scripts = ScriptDirectory.from_config(alembic_config())
     try:
-        known = _ancestors(scripts, manifest.revisions)
-    except CommandError:
+        return _ancestors(scripts, manifest.revisions)
+    except (CommandError, RevisionError):
         raise BackupRefused(
             f"the backup's schema ({', '.join(manifest.revisions)}) is newer than this OdooBridge "
             "knows: restore it with the version that made it, or a newer one"
         ) from None
-    with engine.connect() as conn:
-        names = [n for n in inspect(conn).get_table_names() if n != ALEMBIC_TABLE]
-        filled = [
-            n for n in names if conn.scalar(select(func.count()).select_from(Table(n, MetaData())))
-        ]
-    current = current_revisions(engine)
+
+
+def _prepare(conn: Connection, manifest: Manifest, force: bool, where: str) -> None:
+    """Check the target, then build the backup's schema in the load's transaction (with
+    ``force``, the target's own schema and rows are taken down first by its migrations)."""
+    known = _known_revisions(manifest)
+    names = [n for n in inspect(conn).get_table_names() if n != ALEMBIC_TABLE]
+    current = set(MigrationContext.configure(conn).get_current_heads())
+    if names and not current:
+        raise Conflict(
+            f"{where} holds tables that are not an OdooBridge store: use another database"
+        )
+    filled = [n for n in names if conn.scalar(select(func.count()).select_from(table(n)))]
     if filled and not force:
         raise Conflict(
             f"{where} already holds data (table {filled[0]} and {len(filled) - 1} more): restore "
             "into an empty database, or add --force to replace everything it holds"
         )
-    if names and not current:
-        raise Conflict(
-            f"{where} holds tables that are not an OdooBridge store: use an empty database"
-        )
-    if not current <= known:
+    if current and not current <= known and not force:
         raise Conflict(
             f"{where} is at schema {', '.join(sorted(current))}, ahead of the backup's "
-            f"({', '.join(manifest.revisions)}): restore into an empty database"
+            f"({', '.join(manifest.revisions)}): restore into a new database, or add --force"
         )
-    for revision in manifest.revisions:
-        command.upgrade(alembic_config(engine), revision)
+    if force and current:
+        migrate_within(conn, "base", down=True)
+    migrate_within(conn, *manifest.revisions)
 
 
-def _empty(conn: Connection, manifest: Manifest) -> None:
-    """Delete every row (children first): ``--force`` replaces what the target held."""
-    for entry in reversed(manifest.tables):
-        conn.execute(delete(Table(entry.name, MetaData())))
+def _decoded(
+    path: Path, name: str, lines: Iterator[bytes], decode: Callable[[bytes], dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        try:
+            yield decode(line)
+        except (ValueError, TypeError, IndexError, KeyError):
+            raise _damaged(path, f"a row of {name} does not fit its columns") from None
 
 
 def _load(conn: Connection, path: Path, manifest: Manifest, listener: Listener | None) -> int:
@@ -217,7 +231,12 @@ def _load(conn: Connection, path: Path, manifest: Manifest, listener: Listener |
             decode = row_decoder(entry.columns, dialect)
             batch: list[dict[str, Any]] = []
             for line in lines:
-                batch.append(decode(line))
+                try:
+                    batch.append(decode(line))
+                except (ValueError, TypeError, IndexError, KeyError):
+                    raise _damaged(
+                        path, f"a row of {entry.name} does not fit its columns"
+                    ) from None
                 if len(batch) >= BATCH:
                     conn.execute(statement, batch)
                     total += len(batch)
@@ -275,15 +294,15 @@ def restore_backup(
     """Restore the backup at ``path`` into the store at ``url`` (see the module docstring)."""
     started = time.monotonic()
     manifest = verify_backup(path)
+    _known_revisions(manifest)  # before the target is touched
     engine = make_engine(url)
-    where = redact_url(url)
     try:
-        _prepare(engine, manifest, force, where)
         with engine.connect() as conn:
             conn = conn.execution_options(sqlite_immediate=True)
-            with conn.begin():
-                if force:
-                    _empty(conn, manifest)
+            with conn.begin():  # schema and rows: all or nothing
+                if conn.dialect.name == "postgresql":  # naive UTC values into timestamptz: UTC
+                    conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+                _prepare(conn, manifest, force, redact_url(url))
                 rows = _load(conn, path, manifest, listener)
                 _reset_sequences(conn, manifest)
                 _check(conn, manifest)
