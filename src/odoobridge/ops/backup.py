@@ -213,6 +213,18 @@ def write_backup(
     path = path.expanduser()
     if path.is_dir():
         raise ConfigError(f"{path} is a folder: name the backup file, e.g. {path}/store.obk")
+    try:
+        return _write(engine, path, exclude_run_id, listener)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the backup {path} ({exc.strerror or type(exc).__name__}): choose a "
+            "place OdooBridge may write to, with room for the store"
+        ) from None
+
+
+def _write(
+    engine: Engine, path: Path, exclude_run_id: int | None, listener: Listener | None
+) -> Manifest:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".odoobridge-backup-") as tmp:
         with snapshot(engine) as conn:
