@@ -90,9 +90,11 @@ def test_a_failed_sync_alerts_once_then_says_it_cleared(
     assert [e.action for e in audit(store, "alert.sent") + audit(store, "alert.cleared")] == [
         "alert.sent", "alert.cleared"]  # fmt: skip
 
-    # failing again later is a new occurrence: told again
+    # a cleared condition is forgotten after 30 days; failing again is told again
+    evaluate(store, settings, now + timedelta(days=31))
+    assert states(store, "sync_failed") == {}
     failed_prod_sync(store, settings)
-    [note] = evaluate(store, settings, now + timedelta(minutes=30)).notifications
+    [note] = evaluate(store, settings, now + timedelta(days=31, minutes=5)).notifications
     assert (note.event, len(receiver.hooks)) == ("fired", 3)
 
 
@@ -129,6 +131,29 @@ def test_a_stale_source(
     assert evaluate(store, strict, fresh.completed_at + timedelta(hours=5)).notifications == []
     [note] = evaluate(store, strict, fresh.completed_at + timedelta(hours=7)).notifications
     assert receiver.hooks[-1].body["title"] == "Odoo (Production): no successful sync for 6 h"
+
+
+def test_a_source_that_never_succeeded(
+    store: Store, make_settings: Make, receiver: WebhookReceiver, tmp_path: Path
+) -> None:
+    rules = only(tmp_path, "stale_source", "{sources: {azure_users: 48}}")
+    settings = alert_settings(make_settings, receiver, ODOOBRIDGE_ALERTS_FILE=rules)
+    failed = failed_prod_sync(store, settings)
+    # Entra is named in the rule and has never synced: stale at once
+    [note] = evaluate(store, settings, failed.started_at + timedelta(hours=1)).notifications
+    assert note.key == "azure_users:-"
+    assert (
+        receiver.hooks[-1]
+        .body["body"]
+        .startswith(
+            "Microsoft Entra ID has had no successful sync within 48 hours: it has never synced "
+            "successfully."
+        )
+    )
+    # PROD has only failed: stale 24 hours after its first run
+    [note] = evaluate(store, settings, failed.started_at + timedelta(hours=25)).notifications
+    assert note.key == "odoo_postgres:PROD"
+    assert "it has never synced successfully" in receiver.hooks[-1].body["body"]
 
 
 # --- new_findings ---------------------------------------------------------------------------

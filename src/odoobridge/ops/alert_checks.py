@@ -120,10 +120,11 @@ def stale_source(
     found: list[Condition] = []
     for source in SOURCES:
         key = _key(source.sync_type, source.environment)
+        named = limits.get(key, limits.get(source.sync_type))  # "odoo_postgres:PROD", "azure_users"
         first = _first_started(session, source.sync_type, source.environment)
-        if first is None and key not in limits:
+        if first is None and named is None:
             continue
-        hours = float(limits.get(key, limits.get(source.sync_type, rule.options["hours"])))
+        hours = float(named if named is not None else rule.options["hours"])
         success = latest_success(session, source.sync_type, source.environment)
         finished = success.completed_at if success is not None else None
         since = finished or first
