@@ -39,6 +39,15 @@ from odoobridge.ops.models import AlertState
 from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
 
+__all__ = [  # what the Admin page and the CLI use
+    "AlertReport",
+    "AlertRule",
+    "alert_rules",
+    "alert_states",
+    "evaluate_alerts",
+    "send_test",
+]
+
 log = get_logger(__name__)
 ACTOR = "alerts"
 FORGET_CLEARED_AFTER = timedelta(days=30)
