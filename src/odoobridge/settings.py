@@ -11,12 +11,15 @@ configuration table and ``.env.example`` document every one (a test checks both)
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from limits import parse as parse_rate
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -152,6 +155,20 @@ class Settings(BaseSettings):
     superset_provider: Literal["db", "ldap"] = "db"
     superset_timeout: float = Field(10.0, gt=0)
     superset_dashboards: str | None = None
+
+    # --- notifications, alerts, backups --------------------------------------------------------
+    notify_file: Path | None = None  # YAML: channels by name (email, teams, slack, webhook)
+    notify_channels: SecretStr | None = None  # the same channels inline, as JSON
+    notify_timeout: float = Field(10.0, gt=0, le=120)
+    alerts_file: Path | None = None  # YAML: alert rules (channels, quiet hours, thresholds)
+    alerts_channels: str = ""  # channels every rule uses unless the alerts file says otherwise
+    alerts_quiet_hours: str = ""  # e.g. 22:00-07:00
+    alerts_timezone: str = "UTC"
+    alerts_base_url: str | None = None  # this site's address, for links in alerts
+    alerts_interval_minutes: int = Field(5, ge=1, le=1440)
+    backup_dir: Path | None = None  # default: backups/ in the data directory
+    backup_schedule: str = ""  # cron, five fields, UTC
+    backup_keep: int = Field(7, ge=1)
 
     # --- logging -------------------------------------------------------------------------------
     log_level: str = "INFO"
@@ -305,6 +322,48 @@ class Settings(BaseSettings):
             else:
                 shown[self.variable(name)] = redact_url(str(value))  # a URL with a password in it
         return shown
+
+    @field_validator("alerts_timezone")
+    @classmethod
+    def _check_alerts_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("use an IANA time zone such as UTC or Europe/Brussels") from None
+        return value.strip()
+
+    @field_validator("alerts_quiet_hours")
+    @classmethod
+    def _check_alerts_quiet_hours(cls, value: str) -> str:
+        cleaned = "".join(value.split())
+        pattern = r"([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d"
+        if cleaned and not re.fullmatch(pattern, cleaned):
+            raise ValueError("use HH:MM-HH:MM, e.g. 22:00-07:00 (empty: no quiet hours)")
+        return cleaned
+
+    @field_validator("alerts_base_url")
+    @classmethod
+    def _check_alerts_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().lower().startswith(("http://", "https://")):
+            raise ValueError("use the address people open, e.g. https://odoobridge.example.com")
+        return value.strip().rstrip("/")
+
+    @field_validator("backup_schedule")
+    @classmethod
+    def _check_backup_schedule(cls, value: str) -> str:
+        cron = " ".join(value.split())
+        if cron:
+            try:
+                CronTrigger.from_crontab(cron, timezone="UTC")
+            except ValueError:
+                raise ValueError("use a cron expression of five fields, e.g. 0 3 * * *") from None
+        return cron
+
+    @property
+    def backup_folder(self) -> Path:
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
 
 
 def invalid_setting(exc: ValidationError) -> ConfigError:

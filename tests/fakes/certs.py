@@ -39,8 +39,11 @@ class ServerTls:
     key_pem: Path
 
 
-def make_server_tls(directory: Path, name: str = "fake-identity") -> ServerTls:
-    """A private CA and a server certificate for 127.0.0.1 and localhost signed by it."""
+def make_server_tls(
+    directory: Path, name: str = "fake-identity", hosts: tuple[str, ...] = ()
+) -> ServerTls:
+    """A private CA and a server certificate for 127.0.0.1, localhost and ``hosts`` signed by
+    it (``hosts``: the names a fake answers for through a proxy, e.g. hooks.slack.com)."""
     directory.mkdir(parents=True, exist_ok=True)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name(f"{name} test CA")
@@ -60,7 +63,11 @@ def make_server_tls(directory: Path, name: str = "fake-identity") -> ServerTls:
     )
     key = ec.generate_private_key(ec.SECP256R1())
     san = x509.SubjectAlternativeName(
-        [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+        [
+            x509.DNSName("localhost"),
+            *(x509.DNSName(host) for host in hosts),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        ]
     )
     cert = (
         _validity(x509.CertificateBuilder())

@@ -21,8 +21,9 @@ import pytest
 from sqlalchemy import select, update
 
 from odoobridge.access.sync import sync_odoo
+from odoobridge.environment import Environment
 from odoobridge.errors import RunAlreadyRunning
-from odoobridge.settings import Environment, Settings
+from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
 from odoobridge.store.engine import Store
 from odoobridge.sync.models import RunStatus, SyncRun

@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -44,3 +44,12 @@ def upgrade(engine: Engine) -> list[str]:
     if not is_current(engine):
         command.upgrade(alembic_config(engine), "heads")
     return sorted(current_revisions(engine))
+
+
+def migrate_within(connection: Connection, *targets: str, down: bool = False) -> None:
+    """Upgrade (or with ``down``, downgrade) to ``targets`` on ``connection``, inside the
+    caller's transaction: nothing is committed here (a restore builds its schema this way)."""
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    for target in targets:
+        (command.downgrade if down else command.upgrade)(config, target)

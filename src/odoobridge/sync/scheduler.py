@@ -133,11 +133,18 @@ def run_scheduled(store: Store, settings: Settings, entry: ScheduledSync) -> dic
 
 
 def start_scheduler(store: Store, settings: Settings) -> BackgroundScheduler | None:
-    """A running scheduler with one job per entry, or None when nothing is scheduled."""
+    """A running scheduler with one job per entry (and the operations' jobs: alert evaluation,
+    scheduled backups), or None when nothing is scheduled."""
+    from odoobridge.ops.jobs import operations_jobs
+
     entries = parse_schedule(settings.schedule)
-    if not entries:
+    extra = operations_jobs(store, settings)
+    if not entries and not extra:
         return None
     scheduler = BackgroundScheduler(timezone="UTC")
+    for job in extra:  # each holds the store's run lock while it works
+        scheduler.add_job(job.run, job.trigger, id=job.id, name=job.id, max_instances=1,
+                          coalesce=True, misfire_grace_time=300)  # fmt: skip
     for entry in entries:
         scheduler.add_job(
             run_scheduled,
@@ -150,5 +157,6 @@ def start_scheduler(store: Store, settings: Settings) -> BackgroundScheduler | N
             misfire_grace_time=300,
         )
     scheduler.start()
-    log.info("scheduler started", extra=kv(jobs=",".join(e.job_id for e in entries)))
+    jobs = [*(e.job_id for e in entries), *(job.id for job in extra)]
+    log.info("scheduler started", extra=kv(jobs=",".join(jobs)))
     return scheduler

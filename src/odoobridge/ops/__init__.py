@@ -1,0 +1,1 @@
+"""Operations: alert rules over the store, backup / restore / store migrate."""

@@ -1,0 +1,1 @@
+from tests.fakes.notify_fixtures import chat, receiver, smtp  # noqa: F401
