@@ -261,13 +261,13 @@ class _Compiler:
             return self.related(fmap, src, name, spec, value)
         if op in HIERARCHY:
             return self.related(fmap, src, name, spec, Leaf("id", op, value))
-        if op not in ("=", "!=", "in", "not in"):
+        if op not in ("=", "!=", "in", "not in", "=?"):
             raise UnsupportedDomain(f"'{op}' on the many2many/one2many {fmap.model}.{name}")
         link = spec.link.alias()
         conditions = self.link_conditions(fmap, src, spec, link)
-        if op in ("=", "!=") and (value is False or value is None):
+        if op in ("=", "!=", "=?") and (value is False or value is None):
             linked = select(literal(1)).select_from(link).where(*conditions).exists()
-            return not_(linked) if op == "=" else linked
+            return linked if op == "!=" else not_(linked)
         values = value if op in ("in", "not in") else (value,)
         if any(v is False or v is None for v in values):
             raise UnsupportedDomain(f"False inside an 'in' list on {fmap.model}.{name}")
@@ -328,9 +328,11 @@ def _scalar(column: ColumnElement[Any], op: str, value: Any, negated: bool) -> A
         sample: dict[str, Any] = {"date": date.min, "datetime": datetime.min}
         return coerce(sample[kind], operand, op) if kind in sample else operand
 
+    if op == "=?":
+        return true()
     if op in ("=", "!=") and (value is False or value is None):
         unset: Any = column.is_(None)
-        if kind == "boolean":
+        if kind == "boolean" and value is False:
             unset = or_(unset, column == false())
         return unset if op == "=" else not_(unset)
     if op == "=":
@@ -344,9 +346,13 @@ def _scalar(column: ColumnElement[Any], op: str, value: Any, negated: bool) -> A
         with_null = len(values) < len(value)
         if kind == "boolean":
             values, with_null = [b for b in (True, False) if b in value], False in value
+        if not values:  # IN () is false and NOT IN () true, for unset rows too
+            if op == "in":
+                return column.is_(None) if with_null else false()
+            return column.is_not(None) if with_null else true()
         if op == "in":
-            return guarded(column.in_(values) if values else false(), with_null)
-        return guarded(column.not_in(values) if values else true(), not with_null)
+            return guarded(column.in_(values), with_null)
+        return guarded(column.not_in(values), not with_null)
     if op in INEQUALITIES:
         operand = typed(value)
         compared = {"<": column < operand, "<=": column <= operand, ">": column > operand,
