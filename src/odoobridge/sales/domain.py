@@ -337,6 +337,8 @@ class _Binder:
 
     def user_value(self, path: tuple[str, ...]) -> Any:
         ctx, key = self.ctx, ".".join(path)
+        if not path:
+            self.fail("`user` is a record, not a value (user.id is its id)")
         groups = "all_group_ids" if self.version >= 19 else "groups_id"
         builtin: dict[str, Any] = {
             "id": ctx.user_id,
