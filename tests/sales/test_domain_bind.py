@@ -37,6 +37,7 @@ def read(text: str, version: int | None = 18, ctx: UserContext = CTX) -> str:
         ("[('partner_ids', 'in', user.partner_id.id)]", "partner_ids in (7,)"),
         ("[('date', '<=', time.strftime('%Y-%m-%d'))]", "date <= '2026-12-02'"),
         ("[('amount', '>', -1)]", "amount > -1"),
+        ("[('amount', '>', 1 + 0.5)]", "amount > 1.5"),
         ("[('name', 'ilike', 'a' + 'b')]", "name ilike 'ab'"),
         ("[('a', 'in', True)]", "a = True"),
         ("[('a', '=', [1, 2])]", "a in (1, 2)"),

@@ -163,3 +163,51 @@ def test_evaluate_reads_a_missing_target_as_no_record() -> None:
     assert not evaluate(Leaf("partner_id.name", "!=", "x"), {"partner_id": 4}, no_records)
     assert compare(datetime(2026, 12, 2, 23, tzinfo=UTC), "<=", "2026-12-02")
     assert not compare(datetime(2026, 12, 3, tzinfo=UTC), "<=", "2026-12-02 23:00:00")
+
+
+def test_the_rarer_shapes_agree_between_evaluate_and_sql(engine: Engine) -> None:
+    parents = {10: None, 11: 10}
+    rows = {1: {"id": 1, "partner_id": 10, "message_partner_ids": (11,)},
+            2: {"id": 2, "partner_id": 11, "message_partner_ids": ()}}  # fmt: skip
+
+    def follow(path: str, record_id: int, name: str) -> Any:
+        if record_id not in parents:
+            raise LookupError(record_id)
+        return record_id if name == "id" else parents[record_id]
+
+    for leaf, expected in [
+        (Leaf("id", "any", Leaf("partner_id", "=", 10)), [1]),
+        (Leaf("message_partner_ids", "parent_of", (11,)), [1]),
+        (Leaf("message_partner_ids", "child_of", (10,)), [1]),
+        (Leaf("partner_id", "parent_of", (12,)), []),
+    ]:
+        assert [i for i, row in rows.items() if evaluate(leaf, row, follow)] == expected
+        with engine.connect() as conn:
+            clause = to_sql(leaf, LEADS)
+            assert (
+                sorted(
+                    conn.scalars(select(leads.c.odoo_id).where(clause).where(leads.c.odoo_id < 3))
+                )
+                == expected
+            )
+
+
+def test_a_kept_parent_path_and_the_rows_that_count() -> None:
+    md2 = MetaData()
+    nodes = Table(
+        "nodes", md2, Column("id", Integer), Column("path", String), Column("alive", Boolean)
+    )
+    tree = FieldMap("res.partner", nodes, {}, hierarchy=Hierarchy("parent_id", "path"),
+                    where=lambda t: t.c.alive.is_(True))  # fmt: skip
+    engine = create_engine("sqlite://")
+    md2.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(nodes), [{"id": 1, "path": "1/", "alive": False}, {"id": 1, "path": "1/", "alive": True},
+                                     {"id": 2, "path": "1/2/", "alive": True}, {"id": 3, "path": "3/", "alive": True}])  # fmt: skip
+        under = to_sql(Leaf("id", "child_of", (1,)), tree)
+        assert sorted(conn.scalars(select(nodes.c.id).where(under, nodes.c.alive))) == [1, 2]
+        over = to_sql(Leaf("id", "parent_of", (2,)), tree)
+        assert sorted(conn.scalars(select(nodes.c.id).where(over, nodes.c.alive))) == [1, 2]
+    engine.dispose()
+    with pytest.raises(UnsupportedDomain, match="the operator 'between' on the field path"):
+        to_sql(Leaf("path", "between", 1), FieldMap("x", nodes, {"path": "path"}))
