@@ -544,6 +544,68 @@ class Settings(BaseSettings):
                 shown[str(key)] = str(value)
         return shown
 
+    # --- Odoo security sync over the API, for Odoo Online and Odoo.sh (issue 16) ------------
+    odoo_preprod_source: Literal["postgres", "api"] | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOO_PREPROD_SOURCE"),
+        description="Where the PREPROD security sync reads: postgres or api (default: postgres "
+        "when a DSN is set, else api when ODOO_PREPROD_URL is set).",
+    )
+    odoo_prod_source: Literal["postgres", "api"] | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOO_PROD_SOURCE"),
+        description="As ODOO_PREPROD_SOURCE, for PROD.",
+    )
+    odoo_preprod_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOO_PREPROD_URL"),
+        description="PREPROD Odoo's web address for the API source, e.g. https://x.odoo.com.",
+    )
+    odoo_prod_url: str | None = Field(default=None, validation_alias=AliasChoices("ODOO_PROD_URL"))
+    odoo_preprod_db: str | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_PREPROD_DB")
+    )
+    odoo_prod_db: str | None = Field(default=None, validation_alias=AliasChoices("ODOO_PROD_DB"))
+    odoo_preprod_username: str | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_PREPROD_USERNAME")
+    )
+    odoo_prod_username: str | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_PROD_USERNAME")
+    )
+    odoo_preprod_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_PREPROD_PASSWORD")
+    )
+    odoo_prod_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_PROD_PASSWORD")
+    )
+    odoo_preprod_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_PREPROD_API_KEY")
+    )
+    odoo_prod_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ODOO_PROD_API_KEY")
+    )
+    odoo_api_page_size: int = Field(
+        default=500,
+        ge=10,
+        le=10_000,
+        validation_alias=AliasChoices("ODOOBRIDGE_ODOO_API_PAGE_SIZE"),
+        description="Records per call when the security sync reads Odoo's API.",
+    )
+    odoo_api_deadline: float = Field(
+        default=3600.0,
+        gt=0,
+        validation_alias=AliasChoices("ODOOBRIDGE_ODOO_API_DEADLINE"),
+        description="Seconds an API read may take, waits for Odoo's rate limit (429) included.",
+    )
+    odoo_api_rereads: int = Field(
+        default=3,
+        ge=0,
+        le=20,
+        validation_alias=AliasChoices("ODOOBRIDGE_ODOO_API_REREADS"),
+        description="Rounds of re-reading what changed in Odoo during an API read before the "
+        "sync gives up.",
+    )
+
 
 @lru_cache(maxsize=1)
 def _development_secret() -> str:
