@@ -141,12 +141,13 @@ class ApiCaller:
         if isinstance(exc, OdooConnectionError):
             timeout = self.client.config.timeout
             hint = (
-                f" — raise ODOOBRIDGE_ODOO_RPC_TIMEOUT (now {timeout:g} s) if Odoo is slow"
+                f", or raise ODOOBRIDGE_ODOO_RPC_TIMEOUT (now {timeout:g} s) if Odoo is slow"
                 if "timed out" in exc.message
                 else ""
             )
+            what = exc.message.removesuffix("; nothing was changed, try again")
             return OdooConnectionError(
-                f"reading {model}: {exc.message}; the store was not changed{hint}"
+                f"reading {model}: {what}; the store was not changed — run the sync again{hint}"
             )
         return exc
 
