@@ -144,13 +144,15 @@ def _text(value: Any) -> Any:
 def _utc(value: Any) -> datetime | None:
     if not value:
         return None
-    return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)  # "YYYY-MM-DD HH:MM:SS"
 
 
 def _sorted(entity: str, rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """In key order (each entity's key is unique and leads its fields, as in the records)."""
     spec = ENTITY_BY_NAME[entity]
-    key = itemgetter(*(spec.fields.index(k) for k in spec.key))
-    return sorted({key(row): row for row in rows}.values(), key=key)
+    if spec.key == spec.fields:  # a link (memberships …): the whole row is the key
+        return sorted(rows)
+    return sorted(rows, key=itemgetter(*range(len(spec.key))))
 
 
 def build_rows(plan: ReadPlan, raw: Raw) -> dict[str, list[tuple[Any, ...]]]:
