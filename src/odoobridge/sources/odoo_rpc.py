@@ -325,6 +325,7 @@ class OdooRpcClient:
                     ) from None
                 time.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
                 attempt += 1
+                continue
             except httpx.TransportError as exc:  # sent (or partly sent), and no answer came
                 if method in READ_METHODS:
                     raise OdooConnectionError(
