@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from odoobridge.redact import redact_url
 from odoobridge.sources.odoo_api_calls import ApiCaller, OdooApiError
 from odoobridge.sources.odoo_api_reads import ModelRead, Raw, ReadPlan, build_rows
 from odoobridge.sources.odoo_api_settle import settle
@@ -55,7 +56,7 @@ class OdooApiTarget:
 
     @property
     def where(self) -> str:
-        return f"{self.config.url} (database {self.config.db})"
+        return f"{redact_url(self.config.url)} (database {self.config.db})"
 
 
 def adapter_for(group_fields: dict[str, Any], major: int | None, lang: str) -> SchemaAdapter:
