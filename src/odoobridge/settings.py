@@ -79,6 +79,24 @@ class Settings(BaseSettings):
     odoo_context_tz: str | None = None
     odoo_context_company_ids: str | None = None  # "1,2": sent as allowed_company_ids
 
+    # --- Odoo's security model over the API, per environment (Odoo Online, Odoo.sh) -------
+    # postgres or api; default postgres when a DSN is set, else api when ODOO_<ENV>_URL is set
+    odoo_preprod_source: Literal["postgres", "api"] | None = _alias("ODOO_PREPROD_SOURCE")
+    odoo_prod_source: Literal["postgres", "api"] | None = _alias("ODOO_PROD_SOURCE")
+    odoo_preprod_url: str | None = _alias("ODOO_PREPROD_URL")
+    odoo_prod_url: str | None = _alias("ODOO_PROD_URL")
+    odoo_preprod_db: str | None = _alias("ODOO_PREPROD_DB")
+    odoo_prod_db: str | None = _alias("ODOO_PROD_DB")
+    odoo_preprod_username: str | None = _alias("ODOO_PREPROD_USERNAME")
+    odoo_prod_username: str | None = _alias("ODOO_PROD_USERNAME")
+    odoo_preprod_password: SecretStr | None = _alias("ODOO_PREPROD_PASSWORD")
+    odoo_prod_password: SecretStr | None = _alias("ODOO_PROD_PASSWORD")
+    odoo_preprod_api_key: SecretStr | None = _alias("ODOO_PREPROD_API_KEY")
+    odoo_prod_api_key: SecretStr | None = _alias("ODOO_PROD_API_KEY")
+    odoo_api_page_size: int = Field(500, ge=10, le=10_000)  # records per call
+    odoo_api_deadline: float = Field(3600.0, gt=0)  # seconds, waits for a 429 included
+    odoo_api_rereads: int = Field(3, ge=0, le=20)  # rounds re-reading what changed meanwhile
+
     # --- mocks ---------------------------------------------------------------------------------
     allow_sync_mocks: bool = Field(True, validation_alias="ALLOW_SYNC_MOCKS")
     odoo_sync_mock_file: Path | None = _alias("ODOO_SYNC_MOCK_FILE")

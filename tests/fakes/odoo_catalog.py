@@ -264,8 +264,8 @@ def load_catalog(conn: psycopg.Connection[Any]) -> dict[str, Model]:
                 selection=SELECTIONS.get((name, column)),
             )  # fmt: skip
         for fname, (comodel, rel, own, other) in M2M.get(name, {}).items():
-            if (name, fname) == ("res.users", "groups_id") and odoo19:
-                fname = "group_ids"  # Odoo 19 renamed it
+            if odoo19:
+                fname = RENAMED_IN_19.get((name, fname), fname)  # res.users.group_ids …
             model.fields[fname] = Field(
                 fname, "many2many", label(name, fname), relation=comodel, column=False,
                 m2m=(comodel, rel, own, other) if rel in columns else (comodel, "", own, other),
@@ -283,4 +283,46 @@ def load_catalog(conn: psycopg.Connection[Any]) -> dict[str, Model]:
                 "display_name", "char", "Display Name", column=False
             )
         catalog[name] = model
+    add_security_fields(catalog, odoo19)
     return catalog
+
+
+# --- the security models (issue 16: the security sync over Odoo's API) ------------------------
+# Access rights, record rules with their groups, 19's privileges, employees and departments, as
+# Odoo 16–19 serve them to a security sync; the fields Odoo 19 renamed or added. Display names,
+# computed fields and has_group live in tests/fakes/odoo_security.py.
+SECURITY_MODELS = ("ir.model.access", "ir.rule", "res.groups.privilege", "hr.employee",
+                   "hr.department")  # fmt: skip
+MODELS = (*MODELS, *SECURITY_MODELS)
+M2O_BY_MODEL.update({
+    ("ir.model.access", "model_id"): "ir.model", ("ir.model.access", "group_id"): "res.groups",
+    ("ir.rule", "model_id"): "ir.model", ("res.company", "parent_id"): "res.company",
+    ("res.groups", "privilege_id"): "res.groups.privilege",
+    ("res.groups.privilege", "category_id"): "ir.module.category",
+    ("hr.employee", "department_id"): "hr.department", ("hr.employee", "parent_id"): "hr.employee",
+    ("hr.employee", "coach_id"): "hr.employee", ("hr.department", "parent_id"): "hr.department",
+    ("hr.department", "manager_id"): "hr.employee",
+})  # fmt: skip
+M2M["ir.rule"] = {"groups": ("res.groups", "rule_group_rel", "rule_group_id", "group_id")}
+O2M["res.groups.privilege"] = {"group_ids": ("res.groups", "privilege_id")}
+LABELS.update({("res.groups", "implied_ids"): "Implied Groups",
+               ("res.groups", "share"): "Share Group"})  # fmt: skip
+RENAMED_IN_19 = {("res.users", "groups_id"): "group_ids", ("res.groups", "users"): "user_ids"}
+# Odoo 19's computed many2many: the groups with the implied ones (the group itself included in
+# all_implied_ids), and the users holding a group directly or through an implication.
+COMPUTED_IN_19 = {
+    "res.users": {"all_group_ids": ("many2many", "Groups and implied groups", "res.groups")},
+    "res.groups": {"all_implied_ids": ("many2many", "Transitively Implied Groups", "res.groups"),
+                   "all_user_ids": ("many2many", "Users and implied users", "res.users")},
+}  # fmt: skip
+
+
+def add_security_fields(catalog: dict[str, Model], odoo19: bool) -> None:
+    """Odoo 19's computed many2many fields (served by tests/fakes/odoo_security.py)."""
+    if not odoo19:
+        return
+    for name, fields in COMPUTED_IN_19.items():
+        if name not in catalog:
+            continue
+        for fname, (kind, text, relation) in fields.items():
+            catalog[name].fields[fname] = Field(fname, kind, text, relation=relation, column=False)

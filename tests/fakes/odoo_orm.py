@@ -10,7 +10,7 @@ database the way Odoo 16–19 answer them.
   language).
 - create / write / unlink with Odoo's defaults, many2many commands and its errors
   (MissingError, the constraint messages of ValidationError).
-- fields_get, check_access_rights, has_access, res.users.context_get.
+- fields_get, check_access_rights, has_access, res.users.context_get and has_group.
 - Access rights from ``ir_model_access`` for the user's groups (implied groups included), with
   Odoo's AccessError text. Record rules are not applied.
 """
@@ -116,18 +116,9 @@ class Env:
     def check(self, model: Model, operation: str) -> None:
         if self.allowed(model, operation):
             return
-        perm = f"perm_{operation}"
-        names = sorted(
-            f"{category}/{name}" if category else name
-            for name, category in self.sql(
-                f"""SELECT g.name->>'en_US', c.name->>'en_US' FROM ir_model_access a
-                    JOIN ir_model m ON m.id = a.model_id JOIN res_groups g ON g.id = a.group_id
-                    LEFT JOIN ir_module_category c ON c.id = g.category_id
-                    WHERE m.model = %s AND a.active AND a.{perm}""",
-                (model.name,),
-            )
-            if name
-        ) if "category_id" in self.catalog["res.groups"].fields else []  # fmt: skip
+        from tests.fakes.odoo_security import allowed_group_names
+
+        names = allowed_group_names(self, model, f"perm_{operation}")
         allowed = (
             "This operation is allowed for the following groups:\n"
             + "\n".join(f"\t- {name}" for name in dict.fromkeys(names))
@@ -222,6 +213,11 @@ class Env:
 
     def _m_has_access(self, model: Model, ids: Any = None, operation: str = "read") -> bool:
         return self.allowed(model, operation)
+
+    def _m_has_group(self, model: Model, ids: Any = None, group_ext_id: str = "") -> bool:
+        from tests.fakes.odoo_security import has_group
+
+        return has_group(self, ids, group_ext_id)
 
     def _m_context_get(self, model: Model) -> dict[str, Any]:
         rows = self.sql(

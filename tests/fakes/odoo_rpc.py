@@ -23,7 +23,10 @@ Test hooks: ``fail(model, method, fault=…, after=N)`` faults the call after N 
 ``drop_connection(model, method, after=N, apply=True)`` closes the socket without an answer
 (after applying the call, or before with ``apply=False``); ``delay(seconds, model, method)``
 holds matching calls (``wait_idle()`` waits for a held call the client gave up on); ``calls``
-logs every call as it arrives (``calls_to(model, method)``).
+logs every call as it arrives (``calls_to(model, method)``); ``before(model, method, work,
+after=N)`` runs ``work(env)`` as the superuser just before the matching call (an edit made by
+someone else between two pages); ``throttle(model, method, retry_after=…, times=N)`` answers the
+matching calls HTTP 429 with a Retry-After header, as Odoo Online's rate limit does.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ XMLRPC_CODES = {"AccessDenied": 3, "AccessError": 4, "UserError": 2, "MissingErr
 JSON2_STATUS = {"AccessDenied": 403, "AccessError": 403, "MissingError": 404, "UserError": 422,
                 "ValidationError": 422}  # fmt: skip
 ODOO_EXCEPTIONS = set(XMLRPC_CODES)
-RECORD_METHODS = {"read", "write", "unlink", "has_access", "copy"}
+RECORD_METHODS = {"read", "write", "unlink", "has_access", "copy", "has_group"}
 
 
 @dataclass
@@ -71,7 +74,7 @@ class Call:
 
 @dataclass
 class Rule:
-    action: str  # fail | drop | delay
+    action: str  # fail | drop | delay | before | throttle
     model: str | None
     method: str | None
     after: int = 0
@@ -79,6 +82,8 @@ class Rule:
     message: str = ""
     seconds: float = 0.0
     apply: bool = True
+    work: Any = None  # before: work(env) run as the superuser before the call
+    times: int = 1  # throttle: how many matching calls answer 429
     seen: int = 0
     done: bool = False
 
@@ -88,6 +93,14 @@ class Rule:
 
 class Dropped(Exception):
     """Close the connection without an answer."""
+
+
+class Throttled(Exception):
+    """Answer HTTP 429 Too Many Requests with a Retry-After header."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("Too Many Requests")
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -177,6 +190,17 @@ class OdooRpcStub:
         if seconds > 0:
             self._rules.append(Rule("delay", model, method, seconds=seconds))
 
+    def before(self, model: str | None, method: str | None, work: Any, after: int = 0) -> None:
+        """Run ``work(env)`` (superuser, own transaction) before the matching call that follows
+        ``after`` matching ones (once)."""
+        self._rules.append(Rule("before", model, method, after, work=work))
+
+    def throttle(self, model: str | None = None, method: str | None = None,
+                 retry_after: float = 1, times: int = 1, after: int = 0) -> None:  # fmt: skip
+        """Answer ``times`` matching calls (after ``after`` ones) with HTTP 429."""
+        self._rules.append(Rule("throttle", model, method, after, seconds=retry_after,
+                                times=times))  # fmt: skip
+
     def calls_to(self, model: str, method: str) -> list[Call]:
         return [c for c in self.calls if c.model == model and c.method == method]
 
@@ -210,9 +234,15 @@ class OdooRpcStub:
             rule.seen += 1
             if rule.seen <= rule.after:
                 continue
+            if rule.action == "throttle":
+                rule.done = rule.seen - rule.after >= rule.times
+                raise Throttled(rule.seconds)
             rule.done = True
             if rule.action == "fail":
                 raise OdooFault(rule.fault, rule.message)
+            if rule.action == "before":
+                self._transaction(lambda work=rule.work: work(self.env(1)))
+                continue
             drop = rule
         if drop is not None and not drop.apply:
             raise Dropped()
@@ -289,6 +319,14 @@ class OdooRpcStub:
                 self._send(request, 200, answer, "application/json")
             else:
                 self._send(request, 404, b"<h1>Not Found</h1>", "text/html")
+        except Throttled as throttled:
+            page = b"<h1>Too Many Requests</h1>"
+            request.send_response(429)
+            request.send_header("Retry-After", f"{throttled.retry_after:g}")
+            request.send_header("Content-Type", "text/html; charset=utf-8")
+            request.send_header("Content-Length", str(len(page)))
+            request.end_headers()
+            request.wfile.write(page)
         except Dropped:
             request.close_connection = True
             with contextlib.suppress(OSError):
@@ -418,7 +456,7 @@ class OdooRpcStub:
 def _as_fault(exc: Exception) -> OdooFault:
     """Odoo's own exceptions as they are; anything else (a database error …) the way Odoo
     reports an unexpected exception."""
-    if isinstance(exc, Dropped):
+    if isinstance(exc, Dropped | Throttled):
         raise exc
     if isinstance(exc, OdooFault):
         return exc

@@ -55,6 +55,11 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 def display_sql(env: Env, model: Model, alias: str) -> tuple[str, list[Any]]:
     """An SQL expression giving the display name of ``alias``'s row."""
+    from tests.fakes import odoo_security
+
+    security = odoo_security.display_sql(env, model, alias)  # groups, departments
+    if security is not None:
+        return security
     name = model.fields.get("name")
     if model.name == "res.partner":
         return f"COALESCE({alias}.{partner_full_name(model)}, {alias}.name)", []
@@ -149,7 +154,10 @@ def _x2many(env: Env, f: Field, ids: list[int]) -> dict[int, Any]:
     if comodel is None or (f.m2m and not f.m2m[1]):
         return found
     order = ", ".join(f"{e} {d}" for e, d in order_terms(env, comodel, comodel.order, "c"))
-    active = " AND c.active" if comodel.has_active else ""  # archived ones are left out
+    # archived ones are left out, unless the call's context says active_test: False (Odoo's
+    # x2many fields read them all and filter on the context when the value is read)
+    keep_all = env.context.get("active_test", True) is False
+    active = " AND c.active" if comodel.has_active and not keep_all else ""
     if f.m2m:
         _c, table, own, other = f.m2m
         sql = (f"SELECT r.{own}, c.id FROM {table} r JOIN {comodel.table} c ON c.id = r.{other} "
@@ -164,7 +172,11 @@ def _x2many(env: Env, f: Field, ids: list[int]) -> dict[int, Any]:
 
 
 def _computed(env: Env, model: Model, f: Field, ids: list[int]) -> dict[int, Any]:
+    from tests.fakes import odoo_security
+
     key = (model.name, f.name)
+    if key in odoo_security.SECURITY_COMPUTED:
+        return odoo_security.computed(env, model, f, ids)
     if f.name == "display_name":
         return display_names(env, model.name, set(ids))
     if key in {("res.users", "name"), ("res.users", "email")}:
@@ -181,19 +193,6 @@ def _computed(env: Env, model: Model, f: Field, ids: list[int]) -> dict[int, Any
             (ids,),
         )
         return {row[0]: row[1] for row in rows}
-    if key == ("res.groups", "full_name"):
-        has_category = "category_id" in model.fields
-        category = (
-            "(SELECT c.name->>'en_US' FROM ir_module_category c WHERE c.id = g.category_id)"
-            if has_category
-            else "NULL"
-        )
-        rows = env.sql(
-            f"SELECT g.id, COALESCE(g.name->>%s, g.name->>'en_US'), {category} FROM res_groups g "
-            "WHERE g.id = ANY(%s)",
-            (env.lang, ids),
-        )
-        return {r[0]: f"{r[2]} / {r[1]}" if r[2] else r[1] for r in rows}
     if key == ("project.project", "task_count"):
         shown = ("display_in_project" if "display_in_project" in env.catalog["project.task"].fields
                  else "parent_id IS NULL")  # fmt: skip

@@ -195,3 +195,45 @@ def test_hooks(make_odoo_rpc_stub: Any) -> None:
     logged = [(c.protocol, c.model, c.method) for c in stub.calls]
     assert logged == [("jsonrpc", "res.partner", m) for m in
                       ("search", "search", "search", "create", "search_count")]  # fmt: skip
+
+
+# --- the security models (issue 16) ----------------------------------------------------------
+
+
+def test_x2many_reads_archived_records_on_active_test_false(stub: OdooRpcStub) -> None:
+    """Odoo filters a many2many's archived records by the reading context: the Internal User
+    group's members are the active ones (as the recorded rpc/017 shows), all of them with
+    active_test False (the stored rows of res_groups_users_rel)."""
+    stored = sql_ids(stub, "SELECT uid FROM res_groups_users_rel WHERE gid = 1")
+    active = sql_ids(stub, "SELECT r.uid FROM res_groups_users_rel r JOIN res_users u "
+                           "ON u.id = r.uid WHERE r.gid = 1 AND u.active")  # fmt: skip
+    assert active == [2, 6] and stored == [1, 2, 3, 6]  # __system__ and default are archived
+    [group] = call(stub, "res.groups", "read", [1], fields=["users"])
+    assert sorted(group["users"]) == active
+    [group] = call(stub, "res.groups", "read", [1], fields=["users"],
+                   context={"active_test": False})  # fmt: skip
+    assert sorted(group["users"]) == stored
+
+
+def test_security_hooks(make_odoo_rpc_stub: Any) -> None:
+    """before() edits between two calls as Odoo's ORM would (write_date moves); throttle()
+    answers 429 with Retry-After the given number of times."""
+    stub = make_odoo_rpc_stub().stub
+    stub.before("res.groups", "search_read",
+                lambda env: env.call("res.groups", "write", [[1], {"comment": "edited"}], {}),
+                after=1)  # fmt: skip
+    first = call(
+        stub, "res.groups", "search_read", [["id", "=", 1]], fields=["comment", "write_date"]
+    )
+    second = call(
+        stub, "res.groups", "search_read", [["id", "=", 1]], fields=["comment", "write_date"]
+    )
+    assert first[0]["comment"] != "edited" and second[0]["comment"] == "edited"
+    assert second[0]["write_date"] > first[0]["write_date"]
+    stub.throttle("res.users", "search_count", retry_after=7, times=2)
+    body = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+        "service": "object", "method": "execute_kw",
+        "args": [stub.db_name, 2, "admin", "res.users", "search_count", [[]], {}]}}  # fmt: skip
+    answers = [httpx.post(f"{stub.url}/jsonrpc", json=body) for _ in range(3)]
+    assert [a.status_code for a in answers] == [429, 429, 200]
+    assert answers[0].headers["Retry-After"] == "7" and answers[2].json()["result"] == 3

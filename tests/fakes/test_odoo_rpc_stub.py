@@ -1,4 +1,5 @@
-"""The stub Odoo answers like the real Odoo 18.0 that was recorded in odoo-fixtures/rpc/.
+"""The stub Odoo answers like the real Odoo 18.0 that was recorded in odoo-fixtures/rpc/ and
+odoo-fixtures/rpc18-security/ (the reads of a security sync, and an internal user's refusals).
 
 Every recorded request is replayed, in the recorded order, against a stub on a fresh copy of
 odoo18_demo.sql (the database the recording was made on), and the answer is compared with the
@@ -63,8 +64,8 @@ def stub() -> Iterator[OdooRpcStub]:
     pg.drop_database(running.database.name)
 
 
-def _files(stem: str) -> tuple[Path, Path]:
-    return next(RECORDINGS.glob(f"{stem}.request.*")), next(RECORDINGS.glob(f"{stem}.response.*"))
+def _files(stem: str, folder: Path = RECORDINGS) -> tuple[Path, Path]:
+    return next(folder.glob(f"{stem}.request.*")), next(folder.glob(f"{stem}.response.*"))
 
 
 def _mapped(stem: str, data: bytes, id_map: dict[str, dict[int, int]]) -> bytes:
@@ -79,6 +80,9 @@ def _mapped(stem: str, data: bytes, id_map: dict[str, dict[int, int]]) -> bytes:
 
 
 def _value(body: bytes) -> Any:
+    if body.startswith(b"{"):  # JSON-RPC: the result, or the error object
+        answer = json.loads(body)
+        return answer.get("result", answer.get("error"))
     try:
         return xmlrpc.client.loads(body, use_builtin_types=True)[0][0]
     except xmlrpc.client.Fault as fault:
@@ -142,12 +146,7 @@ def _remember_created(
 
 def _compare_known_difference(stub: OdooRpcStub, stem: str, got: bytes, expected: bytes) -> None:
     if stem.startswith("04"):  # JSON-RPC faults: everything but the traceback
-        got_json, expected_json = json.loads(got), json.loads(expected)
-        assert (
-            got_json["error"]["data"].pop("debug").startswith("Traceback (most recent call last):")
-        )
-        expected_json["error"]["data"].pop("debug")
-        assert got_json == expected_json
+        _compare_json_fault(got, expected)
         return
     got_value, expected_value = _value(got), _value(expected)
     if stem == "029_fault_unknown_field":
@@ -180,6 +179,13 @@ def _compare_known_difference(stub: OdooRpcStub, stem: str, got: bytes, expected
         pytest.fail(f"no comparison for {stem}")
 
 
+def _compare_json_fault(got: bytes, expected: bytes) -> None:
+    got_json, expected_json = json.loads(got), json.loads(expected)
+    assert got_json["error"]["data"].pop("debug").startswith("Traceback (most recent call last):")
+    expected_json["error"]["data"].pop("debug")
+    assert got_json == expected_json
+
+
 def _compare_users(
     stub: OdooRpcStub, got: list[dict[str, Any]], expected: list[dict[str, Any]]
 ) -> None:
@@ -200,3 +206,57 @@ def test_every_recording_is_replayed() -> None:
     stems = {p.name.split(".")[0] for p in RECORDINGS.iterdir() if ".request." in p.name}
     assert stems == {m["file_stem"] for m in MANIFEST}
     assert set(KNOWN_DIFFERENCES) <= stems
+
+
+# --- the security sync's reads (rpc18-security/, recorded 2026-12-02 on the same data) -----------
+
+SECURITY = pg.FIXTURES / "rpc18-security"
+SECURITY_MANIFEST = json.loads((SECURITY / "manifest.json").read_text())
+SECURITY_DIFFERENCES = {
+    "051_res_users_search_read_active_test_false": "login_date: sign-ins of 2026-12-02 by other "
+    "clients of the recorded server (the fixture holds those of 2026-11-23); groups_id: groups "
+    "of equal name tie",
+    "066_jsonrpc_res_users_search_read_active_test_false": "as 051, over JSON-RPC",
+    "071_jsonrpc_demo_ir_model_access_search_count": "data.debug is the stub's traceback",
+}
+
+
+@pytest.fixture
+def security_stub() -> Iterator[OdooRpcStub]:
+    running = OdooRpcStub(pg.copy_fixture(18), 18, today=dt.date(2026, 12, 2)).start()
+    yield running
+    running.stop()
+    pg.drop_database(running.database.name)
+
+
+def test_replayed_security_reads_get_the_recorded_answers(security_stub: OdooRpcStub) -> None:
+    """Access rights in pages, record rules with their groups, every user with active_test
+    False, companies, models, the groups' xml ids, and what demo (an internal user) is refused
+    or told — byte for byte, but for the differences named in SECURITY_DIFFERENCES."""
+    mismatches = []
+    with httpx.Client(base_url=security_stub.url) as http:
+        for entry in SECURITY_MANIFEST:
+            stem = entry["file_stem"]
+            request_file, response_file = _files(stem, SECURITY)
+            kind = "text/xml" if request_file.suffix == ".xml" else "application/json"
+            answer = http.post(entry["url_path"], content=request_file.read_bytes(),
+                               headers={"Content-Type": kind})  # fmt: skip
+            expected = response_file.read_bytes()
+            try:
+                assert answer.status_code == entry["http_status"] == 200
+                assert answer.headers["content-type"] == entry["response_content_type"]
+                if stem not in SECURITY_DIFFERENCES:
+                    assert answer.text == expected.decode()
+                elif stem.startswith("071"):
+                    _compare_json_fault(answer.content, expected)
+                else:
+                    _compare_users(security_stub, _value(answer.content), _value(expected))
+            except AssertionError as exc:
+                mismatches.append(f"{stem}: {str(exc)[:500]}")
+    assert mismatches == []
+
+
+def test_every_security_recording_is_replayed() -> None:
+    stems = {p.name.split(".")[0] for p in SECURITY.iterdir() if ".request." in p.name}
+    assert stems == {m["file_stem"] for m in SECURITY_MANIFEST}
+    assert set(SECURITY_DIFFERENCES) <= stems

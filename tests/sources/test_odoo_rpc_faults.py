@@ -18,6 +18,7 @@ from odoobridge.sources.odoo_rpc import (
     OdooOutcomeUnknown,
     OdooRpcClient,
     OdooRpcError,
+    OdooThrottled,
     OdooUserError,
     OdooValidationError,
 )
@@ -285,3 +286,44 @@ def test_secrets_stay_out_of_every_error(odoo_rpc_stub: RunningStub) -> None:
     assert len(errors) == 2
     assert "Very-Secret-Pw-9" not in str(errors[0])
     assert str(errors[1]) == "Odoo refused res.partner.read: ValueError: boom"
+
+
+# --- rate limits (Odoo Online answers 429) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("odoo_rpc_stub", PROTOCOLS_19, indirect=True, ids=lambda p: p["protocol"])
+def test_a_429_is_throttled_with_its_retry_after_and_never_resent(
+    odoo_rpc_stub: RunningStub,
+) -> None:
+    with odoo_rpc_stub.client(protocol=odoo_rpc_stub.config.protocol) as client:
+        client.authenticate()
+        odoo_rpc_stub.stub.throttle("res.partner", "create", retry_after=12)
+        with pytest.raises(OdooThrottled) as caught:
+            client.create("res.partner", {"name": "Throttled Once"})
+        assert caught.value.retry_after == 12
+        assert caught.value.status == 503
+        assert "rate-limiting calls (HTTP 429 on create, retry after 12 s)" in str(caught.value)
+        assert len(odoo_rpc_stub.stub.calls_to("res.partner", "create")) == 1  # not sent again
+    assert partners_named(odoo_rpc_stub, "Throttled Once") == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("30", 30.0), ("", None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+     ("Wed, 21 Oct 2099 07:28:00 GMT", "future")],
+)  # fmt: skip
+def test_retry_after_as_seconds_or_http_date(header: str, seconds: Any) -> None:
+    def limited(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": header} if header else {})
+
+    from odoobridge.sources.odoo_rpc import OdooRpcConfig
+
+    config = OdooRpcConfig(url="https://odoo.example.com", db="prod", username="bot",
+                           password=SecretStr("Bot-Pw-1"), names="ODOO_PROD")  # fmt: skip
+    client = OdooRpcClient(config, transport=httpx.MockTransport(limited))
+    with client, pytest.raises(OdooThrottled) as caught:
+        client.version()
+    if seconds == "future":
+        assert caught.value.retry_after is not None and caught.value.retry_after > 10**8
+    else:
+        assert caught.value.retry_after == seconds

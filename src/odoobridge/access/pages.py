@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from odoobridge.access.api import CompareRequest, compare_now, trigger_odoo_sync
+from odoobridge.access.source_choice import api_target, source_kind
 from odoobridge.access.sync import SYNC_TYPE, odoo_target
 from odoobridge.auth.audit import record
 from odoobridge.auth.principal import Principal
@@ -22,6 +23,7 @@ from odoobridge.directory.api import trigger_azure_sync
 from odoobridge.environment import Environment
 from odoobridge.errors import AppError, RunAlreadyRunning
 from odoobridge.settings import Settings
+from odoobridge.sources.odoo_api_check import diagnose_api
 from odoobridge.sources.odoo_db import diagnose
 from odoobridge.sources.odoo_setup_sql import reader_setup_sql
 from odoobridge.sync.runs import latest_success, list_runs
@@ -127,8 +129,12 @@ def check_form(
     env = Environment.parse(environment)
     check: dict[str, Any] | None = None
     error: str | None = None
+    settings = get_settings(request)
     try:
-        check = diagnose(odoo_target(get_settings(request), env)).as_dict()
+        if source_kind(settings, env) == "api":  # Odoo Online, Odoo.sh: its API
+            check = diagnose_api(api_target(settings, env)).as_dict()
+        else:
+            check = diagnose(odoo_target(settings, env)).as_dict()
     except AppError as exc:
         error = exc.message
     record(

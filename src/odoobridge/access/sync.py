@@ -1,5 +1,7 @@
-"""The ``odoo_postgres`` sync: Odoo's security model from its database (or a mock file) into the
-store's temporal fact tables, one run at a time per environment.
+"""The ``odoo_postgres`` sync: Odoo's security model from its database, its external API (Odoo
+Online, Odoo.sh) or a mock file into the store's temporal fact tables, one run at a time per
+environment. The sync type keeps its first name whatever the source (docs/decisions.md, issue
+16); each run's stats say which source it read (``stats["source"]``).
 
 Reading happens first, outside any store transaction (progress is saved as it goes); then every
 entity is applied in one store transaction that also marks the run successful. An entity whose
@@ -10,16 +12,17 @@ no writes.
 from __future__ import annotations
 
 import hashlib
-import pickle
 import time
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from odoobridge.access.models import FACT_TABLES
+from odoobridge.access.source_choice import api_target, source_kind
 from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
 from odoobridge.settings import Settings
+from odoobridge.sources.odoo_api import OdooApiReader
 from odoobridge.sources.odoo_db import OdooDbReader, OdooDbTarget, SourceInfo
 from odoobridge.sources.odoo_mock import OdooMockReader
 from odoobridge.sources.odoo_records import ENTITIES
@@ -32,7 +35,8 @@ SYNC_TYPE = "odoo_postgres"
 
 
 class SecuritySource(Protocol):
-    """What the sync reads from: :class:`OdooDbReader` or :class:`OdooMockReader`."""
+    """What the sync reads from: :class:`OdooDbReader`, :class:`OdooApiReader` or
+    :class:`OdooMockReader`."""
 
     info: SourceInfo | None
 
@@ -67,9 +71,14 @@ def odoo_target(settings: Settings, environment: Environment) -> OdooDbTarget:
 
 
 def open_source(settings: Settings, environment: Environment) -> SecuritySource:
-    """The mock file when mocks are allowed and one is configured, else the live database."""
-    if settings.allow_sync_mocks and settings.odoo_sync_mock_file is not None:
+    """The source :func:`~odoobridge.access.source_choice.source_kind` names: the mock file,
+    Odoo's API or its database."""
+    kind = source_kind(settings, environment)
+    if kind == "mock":
+        assert settings.odoo_sync_mock_file is not None
         return OdooMockReader(settings.odoo_sync_mock_file, settings.odoo_batch_size)
+    if kind == "api":
+        return OdooApiReader(api_target(settings, environment))
     return OdooDbReader(odoo_target(settings, environment))
 
 
@@ -92,9 +101,10 @@ def read_snapshot(source: SecuritySource, progress: Progress) -> SourceSnapshot:
         rows: list[tuple[Any, ...]] = []
         digest = hashlib.blake2b(digest_size=20)
         for batch in source.batches(spec.name):
-            # Equal pickles mean equal rows; unequal ones (another batch size, say) only cost a
-            # comparison with the store.
-            digest.update(pickle.dumps(batch, protocol=5))
+            # One line per row, whatever the batches: equal rows give equal digests from any
+            # source (PostgreSQL, the API, a file).
+            if batch:
+                digest.update(("\n".join(map(repr, batch)) + "\n").encode())
             rows.extend(batch)
             progress.advance(len(batch))
         snapshot.rows[spec.name] = rows
@@ -123,6 +133,9 @@ def sync_odoo(
     ) as run:
         started = time.monotonic()
         run.progress.phase("connecting")
+        attach = getattr(source, "attach_progress", None)
+        if attach is not None:  # a source that reads everything on entering reports its phases
+            attach(run.progress)
         with source:
             snapshot = read_snapshot(source, run.progress)
         read_seconds = time.monotonic() - started
@@ -163,6 +176,7 @@ def _write(
                 )
             stats[spec.name] = {"count": len(rows), **changes.as_dict()}
             run.progress.advance(1)
+        stats["source"] = snapshot.info.source
         stats["odoo"] = snapshot.info.as_dict()
         stats["skipped"] = snapshot.info.skipped
         stats["absent"] = snapshot.info.absent

@@ -13,18 +13,24 @@ import typer
 from odoobridge.cli.options import EnvOption, JsonOption, resolve_environment
 from odoobridge.cli.render import print_json
 from odoobridge.cli.state import CliState
+from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError
 
 
 def check_odoo_command(
     ctx: typer.Context, env: EnvOption = None, as_json: JsonOption = False
 ) -> None:
-    """Connect to Odoo's database, detect its version and check every grant the sync needs."""
+    """Connect to Odoo (its database, or its API for Odoo Online / Odoo.sh), detect its version
+    and check every grant or right the sync needs."""
+    from odoobridge.access.source_choice import source_kind
     from odoobridge.access.sync import odoo_target
     from odoobridge.sources.odoo_db import diagnose
 
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)
+    if source_kind(state.settings(), environment) == "api":
+        check_odoo_api(state, environment, as_json)
+        return
     report = diagnose(odoo_target(state.settings(), environment))
     if as_json:
         print_json(report.as_dict())
@@ -53,6 +59,40 @@ def check_odoo_command(
                     f"  {kind} {status.need.table}: missing grant — run: {status.fix(report.role)}"
                 )
         for warning in report.warnings():
+            typer.echo(f"  warn {warning}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def check_odoo_api(state: CliState, environment: Environment, as_json: bool) -> None:
+    """``check odoo`` for an API source: sign-in, version, each model's read, warnings."""
+    from odoobridge.access.source_choice import api_target
+    from odoobridge.sources.odoo_api_check import diagnose_api
+
+    report = diagnose_api(api_target(state.settings(), environment))
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        typer.echo(f"{environment.label}: {report.where} as {report.user!r} (uid {report.uid})")
+        version = report.server_version or "version unknown"
+        typer.echo(
+            f"  ok   signed in over {report.protocol}; Odoo {version}, read with the "
+            f"{report.adapter} adapter"
+        )
+        for check in report.checks:
+            what = f"{check.model} ({check.why})" if check.why else check.model
+            if check.ok:
+                typer.echo(f"  ok   {what}")
+            elif not check.exists:
+                typer.echo(f"  {'skip' if check.optional else 'FAIL'} {what}: {check.problem}")
+            elif check.fix:
+                typer.echo(
+                    f"  {'warn' if check.optional else 'FAIL'} {what}: the user may not read "
+                    f"it — give it {check.fix}"
+                )
+            else:
+                typer.echo(f"  {'warn' if check.optional else 'FAIL'} {what}: {check.problem}")
+        for warning in report.warnings:
             typer.echo(f"  warn {warning}")
     if not report.ok:
         raise typer.Exit(1)

@@ -134,6 +134,7 @@ class SourceInfo:
     entities: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # not read: facts carried forward
     absent: dict[str, str] = field(default_factory=dict)  # module not installed: read as empty
+    details: dict[str, Any] = field(default_factory=dict)  # the source's own (API: retries …)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +145,7 @@ class SourceInfo:
             "adapter": self.adapter,
             "skipped": self.skipped,
             "absent": self.absent,
+            **self.details,
         }
 
 

@@ -10,10 +10,13 @@ outcome is unknown, and the caller is told so. Records come back as Odoo returns
 (many2one as ``[id, "Name"]`` or ``False``). Wire formats: :mod:`.odoo_rpc_wire`; settings:
 :mod:`.odoo_rpc_config`.
 
-Errors (all :class:`odoobridge.errors.SourceError`; ``odoo_message`` is Odoo's own text)::
+Errors (all :class:`odoobridge.errors.SourceError`; ``odoo_message`` is Odoo's own text;
+defined in :mod:`.odoo_rpc_errors`, importable from here)::
 
     OdooRpcError                 502  Odoo failed (any other exception, an answer we cannot read)
     ├── OdooConnectionError      503  cannot reach Odoo, or a read got no answer in time
+    ├── OdooThrottled            503  Odoo answered 429 (Odoo Online's rate limit): nothing ran;
+    │                                 ``retry_after`` holds its Retry-After in seconds (or None)
     ├── OdooOutcomeUnknown       504  a write was sent and no answer came — it is never re-sent
     ├── OdooAccessDenied         502  our credentials were refused (odoo.exceptions.AccessDenied)
     ├── OdooAccessError          403  odoo.exceptions.AccessError
@@ -24,81 +27,49 @@ Errors (all :class:`odoobridge.errors.SourceError`; ``odoo_message`` is Odoo's o
 
 from __future__ import annotations
 
+import email.utils
 import functools
 import json
 import socket
 import ssl
 import threading
 import time
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
 import certifi
 import httpx
 
-from odoobridge.errors import SourceError
 from odoobridge.redact import redact_url
 from odoobridge.sources import odoo_rpc_wire as wire
 from odoobridge.sources.odoo_rpc_config import PROTOCOLS, OdooRpcConfig, Protocol
+from odoobridge.sources.odoo_rpc_errors import (
+    FAULTS,
+    OdooAccessDenied,
+    OdooAccessError,
+    OdooConnectionError,
+    OdooMissingError,
+    OdooOutcomeUnknown,
+    OdooRpcError,
+    OdooThrottled,
+    OdooUserError,
+    OdooValidationError,
+)
 
 __all__ = [
     "PROTOCOLS", "OdooAccessDenied", "OdooAccessError", "OdooConnectionError",
     "OdooMissingError", "OdooOutcomeUnknown", "OdooRpcClient", "OdooRpcConfig", "OdooRpcError",
-    "OdooUserError", "OdooValidationError", "Protocol",
+    "OdooThrottled", "OdooUserError", "OdooValidationError", "Protocol",
 ]  # fmt: skip
 
 # Methods that change nothing: a failure after sending them can be reported as "try again".
 READ_METHODS = frozenset(
     {"version", "authenticate", "login", "search", "search_read", "search_count", "read",
      "fields_get", "check_access_rights", "has_access", "name_search", "context_get",
-     "default_get", "read_group", "name_get", "exists"}
+     "default_get", "read_group", "name_get", "exists", "has_group"}
 )  # fmt: skip
 RETRY_DELAYS = (0.1, 0.4)  # seconds before each new attempt to connect
-
-
-class OdooRpcError(SourceError):
-    status = 502
-
-    def __init__(self, message: str, odoo_message: str = "") -> None:
-        super().__init__(message)
-        self.odoo_message = odoo_message
-
-
-class OdooConnectionError(OdooRpcError):
-    status = 503
-
-
-class OdooOutcomeUnknown(OdooRpcError):
-    status = 504
-
-
-class OdooAccessDenied(OdooRpcError):
-    status = 502
-
-
-class OdooAccessError(OdooRpcError):
-    status = 403
-
-
-class OdooMissingError(OdooRpcError):
-    status = 404
-
-
-class OdooValidationError(OdooRpcError):
-    status = 422
-
-
-class OdooUserError(OdooRpcError):
-    status = 422
-
-
-_FAULTS: dict[str, type[OdooRpcError]] = {
-    "AccessDenied": OdooAccessDenied,
-    "AccessError": OdooAccessError,
-    "MissingError": OdooMissingError,
-    "ValidationError": OdooValidationError,
-    "UserError": OdooUserError,
-}
 
 
 class OdooRpcClient:
@@ -324,7 +295,8 @@ class OdooRpcClient:
         if response.status_code != 200:
             raise OdooRpcError(
                 f"Odoo at {self.where} answered HTTP {response.status_code} on "
-                f"{response.request.url.path}: check ODOO_URL and ODOOBRIDGE_ODOO_PROTOCOL"
+                f"{response.request.url.path}: check {self.config.setting('URL')} and "
+                "ODOOBRIDGE_ODOO_PROTOCOL"
             )
 
     def _send(
@@ -343,16 +315,17 @@ class OdooRpcClient:
         attempt = 0
         while True:
             try:
-                return self._exchange(verb, path, body, headers)
+                response = self._exchange(verb, path, body, headers)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 if attempt >= self.config.retries:
                     raise OdooConnectionError(
                         f"cannot reach Odoo at {self.where} ({_reason(exc)}) after "
-                        f"{attempt + 1} attempt{'s' if attempt else ''}: check ODOO_URL and "
-                        "that Odoo is running"
+                        f"{attempt + 1} attempt{'s' if attempt else ''}: check "
+                        f"{self.config.setting('URL')} and that Odoo is running"
                     ) from None
                 time.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
                 attempt += 1
+                continue
             except httpx.TransportError as exc:  # sent (or partly sent), and no answer came
                 if method in READ_METHODS:
                     raise OdooConnectionError(
@@ -364,6 +337,15 @@ class OdooRpcClient:
                     "change may or may not have been made, and it was not sent again — check "
                     "in Odoo before retrying"
                 ) from None
+            if response.status_code == 429:
+                wait = _retry_after(response)
+                raise OdooThrottled(
+                    f"Odoo at {self.where} is rate-limiting calls (HTTP 429 on {method}"
+                    f"{f', retry after {wait:g} s' if wait is not None else ''}): nothing was "
+                    "run; try again later",
+                    wait,
+                )
+            return response
 
     def _exchange(
         self, verb: str, path: str, body: bytes | None, headers: dict[str, str]
@@ -389,16 +371,17 @@ class OdooRpcClient:
             with self._lock:
                 self._uid = None
             raise self._denied(answer.message)
-        error = _FAULTS.get(answer.kind, OdooRpcError)
+        error = FAULTS.get(answer.kind, OdooRpcError)
         target = f"{model}.{method}" if model else method
         raise error(f"Odoo refused {target}: {answer.message}", answer.message)
 
     def _denied(self, odoo_message: str) -> OdooAccessDenied:
         cfg = self.config
-        what = "ODOO_API_KEY" if cfg.api_key is not None else "ODOO_PASSWORD"
+        what = cfg.setting("API_KEY" if cfg.api_key is not None else "PASSWORD")
         return OdooAccessDenied(
             f"Odoo at {self.where} refused the credentials of {cfg.username!r} on database "
-            f"{cfg.db!r} ({odoo_message}): check ODOO_USERNAME, ODOO_DB and {what}",
+            f"{cfg.db!r} ({odoo_message}): check {cfg.setting('USERNAME')}, "
+            f"{cfg.setting('DB')} and {what}",
             odoo_message,
         )
 
@@ -407,6 +390,24 @@ class OdooRpcClient:
 def _tls_context() -> ssl.SSLContext:
     """One verifying TLS context per process (loading the CA bundle takes ~30 ms)."""
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Retry-After in seconds: a number, or an HTTP date (RFC 9110); None when absent or bad."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _reason(exc: httpx.TransportError) -> str:

@@ -30,10 +30,17 @@ class OdooRpcConfig:
     timeout: float = 30.0
     context: dict[str, Any] = field(default_factory=dict)
     retries: int = RETRIES
+    names: str = "ODOO"  # the settings' prefix in messages: ODOO_URL, or ODOO_PROD_URL …
+
+    def setting(self, suffix: str) -> str:
+        """The name of the setting that holds ``suffix`` (``URL`` → ``ODOO_URL``)."""
+        return f"{self.names}_{suffix}"
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
-            raise ConfigError(f"ODOO_URL {self.url!r} is not a URL: use https://odoo.example.com")
+            raise ConfigError(
+                f"{self.setting('URL')} {self.url!r} is not a URL: use https://odoo.example.com"
+            )
         if self.protocol not in PROTOCOLS:
             raise ConfigError(
                 f"ODOOBRIDGE_ODOO_PROTOCOL {self.protocol!r} is not known: use xmlrpc, "
@@ -41,11 +48,15 @@ class OdooRpcConfig:
             )
         if self.protocol == "json2" and self.api_key is None:
             raise ConfigError(
-                "ODOO_API_KEY is not set: Odoo 19's JSON-2 API (ODOOBRIDGE_ODOO_PROTOCOL=json2) "
-                "takes an API key (Preferences → Account Security → New API Key)"
+                f"{self.setting('API_KEY')} is not set: Odoo 19's JSON-2 API "
+                "(ODOOBRIDGE_ODOO_PROTOCOL=json2) takes an API key (Preferences → Account "
+                "Security → New API Key)"
             )
         if self.password is None and self.api_key is None:
-            raise ConfigError("ODOO_PASSWORD or ODOO_API_KEY must be set to call Odoo's API")
+            raise ConfigError(
+                f"{self.setting('PASSWORD')} or {self.setting('API_KEY')} must be set to call "
+                "Odoo's API"
+            )
 
     @property
     def secret(self) -> str:

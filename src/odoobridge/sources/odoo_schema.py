@@ -9,7 +9,10 @@
 Each adapter says which tables and columns it needs (for ``check odoo`` and ``setup-sql``) and
 gives one SELECT per entity of :data:`odoobridge.sources.odoo_records.ENTITIES`, its columns in
 the record's field order, ordered by the record's key so a run's content digest is stable.
-Version differences live here and nowhere else.
+Version differences live here and nowhere else — also those the API source
+(:mod:`.odoo_api`) needs: the ``api_*`` attributes name the fields that hold the same facts.
+Timestamps are read to the second, as Odoo shows them (its API has no finer ones), so both
+sources yield equal records.
 """
 
 from __future__ import annotations
@@ -90,8 +93,9 @@ def _column_or_null(alias: str, catalog: Catalog, table: str, column: str) -> st
 
 
 def _utc(expr: str) -> str:
-    # Odoo stores naive UTC timestamps; hand them over as timestamptz so they arrive aware.
-    return f"({expr} AT TIME ZONE 'UTC')"
+    # Odoo stores naive UTC timestamps; hand them over as timestamptz so they arrive aware, and
+    # to the second, as Odoo's fields give them (``Datetime.to_string``).
+    return f"(date_trunc('second', {expr}) AT TIME ZONE 'UTC')"
 
 
 class SchemaAdapter:
@@ -99,6 +103,10 @@ class SchemaAdapter:
 
     name = "base"
     generations = ""
+    # Through the API: res.users' stored memberships, res.groups' members, the group's application.
+    api_user_groups = "groups_id"
+    api_group_users = "users"
+    api_group_application = "category_id"
 
     def __init__(self, catalog: Catalog, lang: str = "en_US") -> None:
         self.catalog = catalog
@@ -246,6 +254,9 @@ class PrivilegeAdapter(JsonbAdapter):
 
     name = "privilege"
     generations = "19+"
+    api_user_groups = "group_ids"  # direct memberships only, as res_groups_users_rel holds
+    api_group_users = "user_ids"
+    api_group_application = "privilege_id"
 
     def needs(self) -> list[TableNeed]:
         needs = super().needs()

@@ -36,10 +36,9 @@ class DataSource:
 
 def _odoo_configured(environment: Environment) -> Callable[[Settings], bool]:
     def check(settings: Settings) -> bool:
-        if settings.allow_sync_mocks and settings.odoo_sync_mock_file is not None:
-            return True
-        dsn = settings.odoo_dsn(environment)
-        return dsn is not None and bool(dsn.get_secret_value().strip())
+        from odoobridge.access.source_choice import source_configured
+
+        return source_configured(settings, environment)  # the DSN, the API, or a mock file
 
     return check
 
