@@ -544,6 +544,34 @@ class Settings(BaseSettings):
                 shown[str(key)] = str(value)
         return shown
 
+    # --- sales: CRM sync, visibility (issue 11) ------------------------------------------------
+    sales_environment: Environment = Field(
+        default=Environment.PROD,
+        validation_alias=AliasChoices("ODOOBRIDGE_SALES_ENVIRONMENT"),
+        description="The environment the CRM is read from (ODOO_URL); its latest security sync's "
+        "rights and record rules decide who sees which sales record.",
+    )
+    crm_sync_overlap_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        validation_alias=AliasChoices("ODOOBRIDGE_CRM_SYNC_OVERLAP_SECONDS"),
+        description="An incremental CRM sync re-reads records written this many seconds before "
+        "the previous run's latest write_date (same-second writes, late commits).",
+    )
+    crm_sync_batch: int = Field(
+        default=2_000,
+        ge=50,
+        le=50_000,
+        validation_alias=AliasChoices("ODOOBRIDGE_CRM_SYNC_BATCH"),
+        description="Records per call when the CRM sync reads Odoo.",
+    )
+
+    @field_validator("sales_environment", mode="before")
+    @classmethod
+    def _parse_sales_environment(cls, value: object) -> object:
+        return Environment.parse(value) if isinstance(value, str) else value
+
 
 @lru_cache(maxsize=1)
 def _development_secret() -> str:

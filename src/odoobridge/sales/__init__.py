@@ -1,0 +1,1 @@
+"""Sales: Odoo CRM served from the store, seen through Odoo\x27s own record rules."""
