@@ -3,7 +3,9 @@
 A row gives one user (by e-mail, compared in lower case) a level for one Odoo company: ``full``
 or ``read`` (both see the company's rows) or ``none`` (an explicit no). Rows are set by a person
 (``source = manual``) or derived from Odoo: an active internal user's default company gives
-``full``, their other allowed companies ``read`` (``source = odoo``). Derivation never touches
+``full``, their other allowed companies ``read`` (``source = odoo``), under the user's e-mail —
+or, for a person whose account is linked to an Odoo user (:mod:`odoobridge.sales.linking`),
+under the account's e-mail from that same user. Derivation never touches
 manual rows, so a person's ``none`` stays a no. Every change is appended to
 ``user_company_access_changes``. Services take a session and never commit.
 """
@@ -22,6 +24,7 @@ from odoobridge.access.models import FACT_TABLES
 from odoobridge.bi.models import AccessChange, AccessLevel, AccessSource, UserCompanyAccess
 from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError, NotFound
+from odoobridge.sales.linking import linked_users
 from odoobridge.store.base import utcnow
 from odoobridge.store.temporal import alive_at
 
@@ -185,18 +188,32 @@ def derived_levels(
         allowed.setdefault(user_id, set()).add(company_id)
     levels: dict[tuple[str, int], AccessLevel] = {}
     without: list[str] = []
+    by_user: dict[int, list[tuple[int, AccessLevel]]] = {}
     for user_id, login, email, default_company in people:
+        companies = sorted(allowed.get(user_id, set()) | ({default_company} - {None}))
+        by_user[user_id] = [
+            (c, AccessLevel.FULL if c == default_company else AccessLevel.READ) for c in companies
+        ]
         address = next((a for a in (email, login) if a and _EMAIL.match(a.strip())), None)
         if address is None:
             without.append(login)
             continue
-        address = address.strip().lower()
-        for company_id in allowed.get(user_id, set()) | ({default_company} - {None}):
-            full = company_id == default_company
-            level = AccessLevel.FULL if full else AccessLevel.READ
-            if levels.get((address, company_id)) != AccessLevel.FULL:
-                levels[(address, company_id)] = level
+        _grant(levels, address.strip().lower(), by_user[user_id])
+    # A person linked to an Odoo user (sales links) gets that user's companies, whatever their
+    # own address matches; a link that gives no access (ambiguous, removed) gives none here.
+    for address, user_id in linked_users(session, environment.value).items():
+        for key in [k for k in levels if k[0] == address]:
+            del levels[key]
+        _grant(levels, address, by_user.get(user_id, []) if user_id is not None else [])
     return levels, sorted(without)
+
+
+def _grant(
+    levels: dict[tuple[str, int], AccessLevel], address: str, grants: list[tuple[int, AccessLevel]]
+) -> None:
+    for company_id, level in grants:
+        if levels.get((address, company_id)) != AccessLevel.FULL:
+            levels[(address, company_id)] = level
 
 
 def derive_access(

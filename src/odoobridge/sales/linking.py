@@ -317,3 +317,21 @@ def list_links(session: Session, environment: str) -> list[dict[str, Any]]:
         }
         shown.append(entry)
     return shown
+
+
+def linked_users(session: Session, environment: str) -> dict[str, int | None]:
+    """E-mail → the Odoo user an account's link gives in ``environment``: the user when
+    matched, None when the link gives no access (ambiguous, archived, removed by hand). Accounts
+    whose e-mail found nobody are left out (nothing to say about them)."""
+    query = (
+        select(Account.email, SalesLink.status, SalesLink.odoo_user_id)
+        .join(SalesLink, SalesLink.account_id == Account.id)
+        .where(SalesLink.environment == environment)
+    )
+    found: dict[str, int | None] = {}
+    for email, status, user_id in session.execute(query):
+        if status == LinkStatus.MATCHED:
+            found[email] = user_id
+        elif status != LinkStatus.NOT_FOUND:
+            found[email] = None
+    return found
