@@ -25,6 +25,7 @@ from odoobridge.cli import (
     demo,
     directory,
     odoo,
+    sales,
     serve,
     sync,
 )
@@ -76,6 +77,7 @@ admin.register(app)
 access.register(app)
 bi.register(app)
 odoo.register(app)
+sales.register(app, sync_app)
 
 
 def main() -> None:
