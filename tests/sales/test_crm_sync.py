@@ -5,13 +5,14 @@ run that fails — Odoo dropping the connection included — changes nothing."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from odoobridge.errors import RunAlreadyRunning
 from odoobridge.sales.crm_sync import SYNC_TYPE, sync_crm
@@ -22,6 +23,7 @@ from odoobridge.store.engine import Store
 from odoobridge.store.temporal import alive_now
 from odoobridge.sync.models import RunStatus, SyncRun
 from odoobridge.sync.runs import acquire_run
+from tests import pg
 from tests.fakes.odoo_rpc_fixtures import RunningStub
 from tests.sales.conftest import sql
 
@@ -274,3 +276,23 @@ def test_a_missing_setting_is_one_error(
         sync_crm(store, make_settings())
     with store.session() as session:
         assert session.scalars(select(SyncRun)).all() == []  # no run was started
+
+
+def test_statistics_are_refreshed_and_a_failure_there_fails_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from odoobridge.sales.crm_sync import refresh_statistics
+
+    name = f"obt_store_stats_{uuid.uuid4().hex[:8]}"
+    pg.create_database(name)
+    store = Store(pg.url_for(name))
+    refresh_statistics(store, {"leads": {"added": 5_000, "changed": 0, "removed": 0}})
+    with store.session() as session:  # ANALYZE ran: PostgreSQL knows when
+        analyzed = session.execute(
+            text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'sales_leads'")
+        ).scalar()
+    assert analyzed is not None
+    store.dispose()
+    pg.drop_database(name)
+    refresh_statistics(store, {"leads": {"added": 5_000, "changed": 0, "removed": 0}})
+    assert "could not refresh statistics" in caplog.text

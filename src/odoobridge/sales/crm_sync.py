@@ -19,16 +19,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from odoobridge.logs import get_logger, kv
 from odoobridge.sales.crm_read import read_crm
 from odoobridge.sales.crm_write import write_crm
 from odoobridge.sales.entities import ENTITIES, entities_for
 from odoobridge.sales.linking import refresh_links
+from odoobridge.sales.models import FACT_TABLES
 from odoobridge.settings import Settings
 from odoobridge.sources.odoo_models import OdooModelReader
 from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig
 from odoobridge.store.engine import Store
 from odoobridge.sync.models import RunStatus, SyncRun
 from odoobridge.sync.runs import ProgressListener, get_run, start_run
+
+log = get_logger(__name__)
 
 SYNC_TYPE = "odoo_crm"
 CURSOR_LOOKBACK = 50  # successful runs searched for an entity's cursor (partial runs lack some)
@@ -130,4 +134,34 @@ def sync_crm(
         if own_client:
             client.close()
     with store.session() as session:
-        return get_run(session, run.id)
+        finished = get_run(session, run.id)
+    refresh_statistics(store, finished.stats)
+    return finished
+
+
+ANALYZE_AFTER = 1_000  # rows written to a table before its planner statistics are refreshed
+
+
+def refresh_statistics(store: Store, stats: dict[str, Any]) -> None:
+    """PostgreSQL plans the serving queries from table statistics: refresh them for the tables a
+    run changed a lot (autovacuum would, later). Never fails the run that already succeeded."""
+    if store.dialect != "postgresql":
+        return
+    tables = [
+        FACT_TABLES[name].name
+        for name, value in stats.items()
+        if name in FACT_TABLES and isinstance(value, dict)
+        and value.get("added", 0) + value.get("changed", 0) + value.get("removed", 0)
+        >= ANALYZE_AFTER
+    ]  # fmt: skip
+    if not tables:
+        return
+    try:
+        with store.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in tables:
+                conn.exec_driver_sql(f"ANALYZE {table}")
+    except Exception:  # statistics are an optimisation: the data is in
+        log.warning(
+            "could not refresh statistics", extra=kv(tables=",".join(tables)), exc_info=True
+        )

@@ -22,6 +22,7 @@ from odoobridge.sales.serving import (
     names,
     order_by,
     ref,
+    remembered,
     rows,
     seen,
     table,
@@ -110,7 +111,8 @@ def list_accounts(
         conditions.append(contains([p.c.name, p.c.email, p.c.city], filters.search))
     if filters.user_id is not None:
         conditions.append(p.c.user_id == filters.user_id)
-    total = count(session, select(p.c.id).where(*conditions))
+    total = remembered(vis, ("accounts", filters),
+                       lambda: count(session, select(p.c.id).where(*conditions)))  # fmt: skip
     query = select(p).where(*conditions).order_by(*order_by(p, filters.sort, SORTS))
     found = list(session.execute(query.limit(paging.limit).offset(paging.offset)).mappings())
     figures = _figures(session, vis, [r["odoo_id"] for r in found])

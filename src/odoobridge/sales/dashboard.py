@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from odoobridge.errors import Unprocessable
 from odoobridge.sales.opportunities import status_clause
-from odoobridge.sales.serving import rows, seen, table, within, won_stages
+from odoobridge.sales.serving import remembered, rows, seen, table, within, won_stages
 from odoobridge.sales.visibility import Visibility
 
 
@@ -64,6 +64,14 @@ def dashboard(
     answer: dict[str, Any] = {"period": {"from": start.isoformat(), "to": end.isoformat()}}
     if not vis.visible:
         return {**answer, **_empty()}
+    today = datetime.now(UTC).date()  # overdue is relative to today
+    figures = remembered(vis, ("dashboard", start, end, today),
+                         lambda: _figures(session, vis, start, end))  # fmt: skip
+    return {**answer, **figures}
+
+
+def _figures(session: Session, vis: Visibility, start: date, end: date) -> dict[str, Any]:
+    answer: dict[str, Any] = {}
     t = table("leads")
     won = won_stages(session, vis)
     revenue = func.coalesce(t.c.expected_revenue, 0.0)

@@ -20,6 +20,7 @@ from odoobridge.sales.serving import (
     names,
     order_by,
     ref,
+    remembered,
     seen,
     table,
     within,
@@ -92,7 +93,8 @@ def list_invoices(
         if value is not None:
             conditions.append(t.c[column] == value)
     conditions += within(t.c.invoice_date, filters.date_from, filters.date_to)
-    total = count(session, select(t.c.id).where(*conditions))
+    total = remembered(vis, ("invoices", filters),
+                       lambda: count(session, select(t.c.id).where(*conditions)))  # fmt: skip
     query = select(t).where(*conditions).order_by(*order_by(t, filters.sort, SORTS))
     found = list(session.execute(query.limit(paging.limit).offset(paging.offset)).mappings())
     return {

@@ -20,6 +20,7 @@ from odoobridge.sales.serving import (
     names,
     order_by,
     ref,
+    remembered,
     rows,
     seen,
     table,
@@ -142,7 +143,8 @@ def list_opportunities(
     won = won_stages(session, vis)
     conditions = _conditions(vis, filters, won)
     query = select(t).where(*conditions)
-    total = count(session, select(t.c.id).where(*conditions))
+    total = remembered(vis, ("leads", filters),
+                       lambda: count(session, select(t.c.id).where(*conditions)))  # fmt: skip
     page = query.order_by(*order_by(t, filters.sort, SORTS)).limit(paging.limit)
     found = list(session.execute(page.offset(paging.offset)).mappings())
     return {

@@ -3,10 +3,10 @@ sorting and searching — all as of the CRM state the :class:`~.visibility.Visib
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, DateTime, Table, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -15,10 +15,11 @@ from sqlalchemy.sql.elements import UnaryExpression
 from odoobridge.errors import Unprocessable
 from odoobridge.sales.fieldmaps import MODEL_OF, alive
 from odoobridge.sales.models import FACT_TABLES
-from odoobridge.sales.visibility import Visibility
+from odoobridge.sales.visibility import Visibility, cached
 from odoobridge.store.base import UTCDateTime
 
 MAX_LIMIT = 500
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,11 @@ def iso(value: Any) -> Any:
 
 def count(session: Session, query: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def remembered(vis: Visibility, what: Hashable, build: Callable[[], T]) -> T:
+    """``build()`` once per person's view and ``what`` (the answer cannot change until a new
+    sync run: the view's key names the runs it reads)."""
+    if vis.key is None:
+        return build()
+    return cached((what, vis.key), build)

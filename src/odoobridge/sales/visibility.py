@@ -79,6 +79,7 @@ class Visibility:
     security_run_id: int | None = None
     as_of_run_id: int | None = None  # a past CRM run being read (None: the latest state)
     clauses: Mapping[str, ColumnElement[bool]] = field(default_factory=dict, hash=False)
+    key: Hashable | None = None  # same key, same answers: runs never change once they succeed
 
     @property
     def visible(self) -> bool:
@@ -204,7 +205,7 @@ def visibility_for(
             f"{environment}: run `odoobridge sync odoo --env {environment.lower()}` again"
         )
         return Visibility(environment, "unknown_user", reason, **base)
-    return Visibility(environment, VISIBLE, None, clauses=clauses, **base)
+    return Visibility(environment, VISIBLE, None, clauses=clauses, key=key, **base)
 
 
 def _compile(

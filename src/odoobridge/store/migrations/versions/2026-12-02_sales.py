@@ -131,6 +131,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sales_invoices", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_sales_invoices_alive_invoice_date",
+            ["environment", "invoice_date", "odoo_id"],
+            unique=False,
+            postgresql_where=sa.text("last_seen_run_id IS NULL"),
+            sqlite_where=sa.text("last_seen_run_id IS NULL"),
+        )
+        batch_op.create_index(
             "ix_sales_invoices_commercial_partner_id",
             ["environment", "commercial_partner_id"],
             unique=False,
@@ -177,6 +184,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sales_leads")),
     )
     with op.batch_alter_table("sales_leads", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_sales_leads_alive_write_date",
+            ["environment", "write_date", "odoo_id"],
+            unique=False,
+            postgresql_where=sa.text("last_seen_run_id IS NULL"),
+            sqlite_where=sa.text("last_seen_run_id IS NULL"),
+        )
         batch_op.create_index(
             "ix_sales_leads_partner_id", ["environment", "partner_id"], unique=False
         )
@@ -257,6 +271,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sales_partners")),
     )
     with op.batch_alter_table("sales_partners", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_sales_partners_alive_name",
+            ["environment", "name", "odoo_id"],
+            unique=False,
+            postgresql_where=sa.text("last_seen_run_id IS NULL"),
+            sqlite_where=sa.text("last_seen_run_id IS NULL"),
+        )
         batch_op.create_index(
             "ix_sales_partners_commercial_partner_id",
             ["environment", "commercial_partner_id"],
@@ -460,6 +481,7 @@ def downgrade() -> None:
 
     op.drop_table("sales_stages")
     with op.batch_alter_table("sales_partners", schema=None) as batch_op:
+        batch_op.drop_index("ix_sales_partners_alive_name")
         batch_op.drop_index("uq_sales_partners_version")
         batch_op.drop_index("ix_sales_partners_commercial_partner_id")
 
@@ -474,12 +496,14 @@ def downgrade() -> None:
 
     op.drop_table("sales_lost_reasons")
     with op.batch_alter_table("sales_leads", schema=None) as batch_op:
+        batch_op.drop_index("ix_sales_leads_alive_write_date")
         batch_op.drop_index("uq_sales_leads_version")
         batch_op.drop_index("ix_sales_leads_user_id")
         batch_op.drop_index("ix_sales_leads_partner_id")
 
     op.drop_table("sales_leads")
     with op.batch_alter_table("sales_invoices", schema=None) as batch_op:
+        batch_op.drop_index("ix_sales_invoices_alive_invoice_date")
         batch_op.drop_index("uq_sales_invoices_version")
         batch_op.drop_index("ix_sales_invoices_invoice_user_id")
         batch_op.drop_index("ix_sales_invoices_commercial_partner_id")
