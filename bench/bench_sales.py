@@ -177,15 +177,18 @@ def wrk(url: str, cookie: str, script: str, seconds: int = SECONDS) -> tuple[flo
     return p50, p95, p99, rps
 
 
-def one_at_a_time(base: str, cookie: str, path: str, n: int = 20) -> list[float]:
+def one_at_a_time(base: str, cookie: str, path: str, n: int = 20) -> tuple[float, list[float]]:
+    """The first request's time (computes and keeps the answer) and ``n`` more, sorted."""
     samples = []
     with httpx.Client(base_url=base, headers={"Cookie": cookie}, trust_env=False) as http:
+        started = time.perf_counter()
         http.get(path).raise_for_status()
+        first = (time.perf_counter() - started) * 1000
         for _ in range(n):
             started = time.perf_counter()
             http.get(path).raise_for_status()
             samples.append((time.perf_counter() - started) * 1000)
-    return sorted(samples)
+    return first, sorted(samples)
 
 
 def web(store_url: str, settings: Settings) -> list[str]:
@@ -214,19 +217,23 @@ def web(store_url: str, settings: Settings) -> list[str]:
                   "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
         for who, email in (("salesperson (Own Documents)", SELLER), ("all documents", ADMIN)):
             cookie = session_cookie(base, email)
+            cold, samples = one_at_a_time(base, cookie, "/api/dashboard/real")
             url = f"{base}/api/opportunities"
+            started = time.perf_counter()
             httpx.get(url, headers={"Cookie": cookie}, timeout=60).raise_for_status()
+            first_page = (time.perf_counter() - started) * 1000
             wrk(url, cookie, lua.name, WARM_UP)  # both workers warm (clauses, counts)
             p50, p95, p99, rps = wrk(url, cookie, lua.name)
             verdict = "met" if p95 < 100 else "**missed**"
             lines.append(f"| GET /api/opportunities (first page, 20 clients) | {who} | {p50:.1f} |"
                          f" {p95:.1f} | {p99:.1f} | {rps:,.0f} | p95 < 100 ms: {verdict} |")  # fmt: skip
-            samples = one_at_a_time(base, cookie, "/api/dashboard/real")
+            lines.append(f"| GET /api/opportunities, first request after the sync | {who} | "
+                         f"{first_page:.0f} | – | – | – | (computes and keeps the page) |")  # fmt: skip
             p95d = samples[int(len(samples) * 0.95) - 1]
-            verdict = "met" if samples[-1] < 300 else "**missed**"
-            lines.append(f"| GET /api/dashboard/real (one at a time, 20) | {who} | "
-                         f"{statistics.median(samples):.1f} | {p95d:.1f} | max {samples[-1]:.1f}"
-                         f" | – | < 300 ms: {verdict} |")  # fmt: skip
+            verdict = "met" if max(cold, samples[-1]) < 300 else "**missed**"
+            lines.append(f"| GET /api/dashboard/real (first, then 20 one at a time) | {who} | "
+                         f"first {cold:.0f}, then {statistics.median(samples):.1f} | {p95d:.1f} |"
+                         f" max {samples[-1]:.1f} | – | < 300 ms: {verdict} |")  # fmt: skip
         os.unlink(lua.name)
     finally:
         server.send_signal(signal.SIGTERM)

@@ -26,6 +26,7 @@ from odoobridge.sales.serving import (
     rows,
     seen,
     table,
+    today,
     won_stages,
 )
 from odoobridge.sales.visibility import Visibility
@@ -100,7 +101,7 @@ def _figures(session: Session, vis: Visibility, accounts: list[int]) -> dict[int
     return {a: dict(figures[a]) for a in accounts}
 
 
-def list_accounts(
+def _list_accounts(
     session: Session, vis: Visibility, filters: AccountFilters, paging: Paging
 ) -> dict[str, Any]:
     if not vis.visible:
@@ -118,6 +119,15 @@ def list_accounts(
     figures = _figures(session, vis, [r["odoo_id"] for r in found])
     shown = [{**_partner(session, vis, r), **figures[r["odoo_id"]]} for r in found]
     return {"total": total, "limit": paging.limit, "offset": paging.offset, "items": shown}
+
+
+def list_accounts(
+    session: Session, vis: Visibility, filters: AccountFilters, paging: Paging
+) -> dict[str, Any]:
+    """A page of what the person sees (kept per view and day: it cannot change until a new
+    run)."""
+    return remembered(vis, ("accounts-page", filters, paging, today()),
+                      lambda: _list_accounts(session, vis, filters, paging))  # fmt: skip
 
 
 def get_account(session: Session, vis: Visibility, partner_id: int) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from odoobridge.sales.serving import (
     remembered,
     seen,
     table,
+    today,
     within,
 )
 from odoobridge.sales.visibility import Visibility
@@ -77,7 +78,7 @@ def invoice_items(session: Session, vis: Visibility, found: list[RowMapping]) ->
     ]  # fmt: skip
 
 
-def list_invoices(
+def _list_invoices(
     session: Session, vis: Visibility, filters: InvoiceFilters, paging: Paging
 ) -> dict[str, Any]:
     if not vis.visible:
@@ -103,6 +104,15 @@ def list_invoices(
         "offset": paging.offset,
         "items": invoice_items(session, vis, found),
     }
+
+
+def list_invoices(
+    session: Session, vis: Visibility, filters: InvoiceFilters, paging: Paging
+) -> dict[str, Any]:
+    """A page of what the person sees (kept per view and day: it cannot change until a new
+    run)."""
+    return remembered(vis, ("invoices-page", filters, paging, today()),
+                      lambda: _list_invoices(session, vis, filters, paging))  # fmt: skip
 
 
 def orders_of(session: Session, vis: Visibility, partner_ids: list[int]) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from odoobridge.sales.serving import (
     rows,
     seen,
     table,
+    today,
     within,
     won_stages,
 )
@@ -133,7 +134,7 @@ def items(session: Session, vis: Visibility, found: list[RowMapping], won: list[
     return shown
 
 
-def list_opportunities(
+def _list_opportunities(
     session: Session, vis: Visibility, filters: LeadFilters, paging: Paging
 ) -> dict[str, Any]:
     """A page of what the person sees, with the total and why they see nothing (if so)."""
@@ -153,6 +154,15 @@ def list_opportunities(
         "offset": paging.offset,
         "items": items(session, vis, found, won),
     }
+
+
+def list_opportunities(
+    session: Session, vis: Visibility, filters: LeadFilters, paging: Paging
+) -> dict[str, Any]:
+    """A page of what the person sees (kept per view and day: it cannot change until a new
+    run)."""
+    return remembered(vis, ("leads-page", filters, paging, today()),
+                      lambda: _list_opportunities(session, vis, filters, paging))  # fmt: skip
 
 
 def get_opportunity(session: Session, vis: Visibility, lead_id: int) -> dict[str, Any]:

@@ -74,14 +74,17 @@ def won_stages(session: Session, vis: Visibility) -> list[int]:
 
 
 def order_by(t: Table, sort: str, allowed: Sequence[str]) -> list[UnaryExpression[Any]]:
-    """``name`` / ``-expected_revenue`` → ORDER BY (ties broken by id)."""
+    """``name`` / ``-expected_revenue`` → ORDER BY (ties broken by id). Empty values sort as the
+    engine puts them (PostgreSQL: last ascending, first descending), so an index on the alive
+    rows serves the order both ways."""
     descending = sort.startswith("-")
     name = sort.lstrip("-+")
     if name not in allowed:
         raise Unprocessable(f"sort: use one of {', '.join(allowed)} (prefix - for descending)")
     column = t.c[name]
-    first = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    return [first, t.c.odoo_id.desc() if descending else t.c.odoo_id.asc()]
+    if descending:
+        return [column.desc(), t.c.odoo_id.desc()]
+    return [column.asc(), t.c.odoo_id.asc()]
 
 
 def contains(columns: Sequence[Any], text: str) -> ColumnElement[bool]:
@@ -89,6 +92,10 @@ def contains(columns: Sequence[Any], text: str) -> ColumnElement[bool]:
     escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
     return or_(*(func.lower(c).like(pattern, escape="\\") for c in columns))
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
 
 
 def day_start(day: date) -> datetime:

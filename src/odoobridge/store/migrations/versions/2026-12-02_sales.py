@@ -1,7 +1,7 @@
 """Sales: the CRM serving tables (temporal facts), account links to Odoo users, targets.
 
 Revision ID: 20261202_sales
-Revises: 20261123_auth
+Revises: 20261123_auth (sales_links refers to accounts)
 Create Date: 2026-12-02 17:33:52
 """
 
