@@ -15,7 +15,8 @@ What the tree means — :func:`evaluate` here and :func:`.domain_sql.to_sql` imp
   where the first field of the leaf ``x`` is an unset many2one or scalar (SQL's NOT of unknown).
 - ``Leaf("a.b", op, v)``: some record reached through ``a`` (a many2one, or a member of a
   many2many/one2many) satisfies ``("b", op, v)``; an unset many2one reaches nothing.
-- One field holding ``x`` (None when unset): ``= False`` x unset (boolean: unset or false);
+- One field holding ``x`` (None when unset): ``= False`` x unset (boolean: unset or false;
+  ``= None`` is only "unset", as Odoo 16–18 read it — 19 reads None as False);
   ``= v`` x == v; ``!= False`` x set (boolean: true); ``!= v`` x set and != v, or unset when v is
   truthy (boolean ``!= True``: unset or false); ``in L`` x among L's values other than
   False/None, or unset when L holds False/None; ``not in L`` the opposite of ``in L`` for a set x,
@@ -24,10 +25,10 @@ What the tree means — :func:`evaluate` here and :func:`.domain_sql.to_sql` imp
   ``like``/``ilike`` SQL LIKE ``%v%`` (unset too when v is ''); ``not like``/``not ilike`` unset or
   not matching; ``=like``/``=ilike`` LIKE v; ``child_of``/``parent_of`` ids: the record (field
   ``id``) or the many2one's target lies under/over one of the ids (itself included);
-  ``any`` D: the many2one's target satisfies D (``id any D`` is D).
+  ``any`` D: the many2one's target satisfies D (``id any D`` is D); ``=? False`` (16–18) TRUE.
 - A many2many/one2many holding the ids S: ``= False`` S empty; ``!= False`` S not empty;
-  ``= v``/``!= v`` v in S or not; ``in L``/``not in L`` S meets L or not; ``child_of``,
-  ``parent_of``, ``any``: some member qualifies.
+  ``= v``/``!= v`` v in S or not; ``in L``/``not in L`` S meets L or not; ``=? False`` S empty
+  (Odoo 16–18's many2many branch); ``child_of``, ``parent_of``, ``any``: some member qualifies.
 
 Anything else — another operator, a value the ORM would resolve by a name search, a name that is
 not in the context — raises :class:`UnsupportedDomain`; the caller denies the rule (fail closed).
@@ -336,6 +337,8 @@ class _Binder:
 
     def user_value(self, path: tuple[str, ...]) -> Any:
         ctx, key = self.ctx, ".".join(path)
+        if not path:
+            self.fail("`user` is a record, not a value (user.id is its id)")
         groups = "all_group_ids" if self.version >= 19 else "groups_id"
         builtin: dict[str, Any] = {
             "id": ctx.user_id,
@@ -410,17 +413,19 @@ class _Binder:
                 op, negate = _NEGATE_17[op], False
             else:
                 strict = True
-        node = self.condition(left, op, right)
+        node = self.condition(left, op, right, strict)
         return negation(node, strict) if negate else node
 
-    def condition(self, left: str, op: str, right: Any) -> Domain:
+    def condition(self, left: str, op: str, right: Any, strict: bool = False) -> Domain:
         *head, last = left.split(".")
         if not all(head) or not last:
             self.fail(f"the field path {left!r} is malformed")
         node = self.single(last, op, right)
-        if not head or isinstance(node, FalseLeaf):
+        if not head:
             return node
         prefix = ".".join(head)
+        if isinstance(node, FalseLeaf):  # "a IN (nothing)": unknown, not false, on an unset a
+            return Leaf(prefix, "any", FALSE) if strict else FALSE
         if isinstance(node, TrueLeaf):
             return Leaf(prefix, "!=", False)
         if isinstance(node, Leaf):
@@ -428,14 +433,15 @@ class _Binder:
         return Leaf(prefix, "any", node)
 
     def single(self, name: str, op: str, right: Any) -> Domain:
+        if op == "=?" and self.version >= 19 and not right:
+            return TRUE
+        if op == "=?" and (right is False or right is None):
+            return Leaf(name, "=?", False)  # 16-18: TRUE, but "no members" on a many2many
         if op == "=?":
-            falsy = right is False or right is None if self.version < 19 else not right
-            if falsy:
-                return TRUE
             op = "in" if isinstance(right, list | tuple) else "="
         if op in ("in", "not in"):
-            values = tuple(self.scalar(v) for v in (right if isinstance(right, list | tuple)
-                                                    else [right]))  # fmt: skip
+            values = tuple(self.scalar(v, listed=True) for v in (
+                right if isinstance(right, list | tuple) else [right]))  # fmt: skip
             return Leaf(name, op, values) if values else FALSE if op == "in" else TRUE
         if op in ("=", "!="):
             return Leaf(name, op, self.scalar(right))
@@ -476,7 +482,13 @@ class _Binder:
             ids.append(value)
         return Leaf(name, op, tuple(ids)) if ids else FALSE
 
-    def scalar(self, value: Any) -> Any:
+    def scalar(self, value: Any, listed: bool = False) -> Any:
+        """A literal operand. Odoo 19 reads None as False; 16-18 test None as SQL NULL (no
+        boolean special case) and, inside a list, by the field's type: not supported."""
+        if value is None and self.version >= 19:
+            return False
+        if value is None and listed:
+            self.fail("None inside an 'in' list (Odoo 16-18 read it by the field's type)")
         if value is None or isinstance(value, bool | int | float | str):
             return value
         self.fail(f"the value {value!r} is not supported here")
@@ -551,6 +563,8 @@ class _Evaluator:
 
     def many(self, value: Any, op: str, operand: Any, here: str) -> bool:
         members = set(value)
+        if op == "=?":
+            return not members
         if op in ("=", "!=") and (operand is False or operand is None):
             return (not members) if op == "=" else bool(members)
         if op in ("=", "!="):
@@ -610,8 +624,10 @@ def is_many(value: Any) -> bool:
 def compare(value: Any, op: str, operand: Any) -> bool:
     """One condition on a single-valued field (``value`` None when unset), as Odoo's SQL."""
     boolean = isinstance(value, bool)
+    if op == "=?":
+        return True
     if op in ("=", "!=") and (operand is False or operand is None):
-        is_unset = value is None or (boolean and value is False)
+        is_unset = value is None or (boolean and value is False and operand is False)
         return is_unset if op == "=" else not is_unset
     if op == "=":
         return value is not None and equal(value, operand)

@@ -23,6 +23,7 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -109,6 +110,14 @@ def to_sql(domain: Domain, fields: FieldMap) -> ColumnElement[bool]:
     return clause
 
 
+@lru_cache(maxsize=1024)
+def _alias(table: FromClause, depth: int, slot: str) -> FromClause:
+    """One alias per table, subquery depth and role, made once: building an alias proxies every
+    column of the table, the bulk of a compile for wide tables like res_partner. Sibling
+    subqueries may share an alias (each has its own scope); nested ones never do."""
+    return table.alias()
+
+
 class Like(ColumnElement[bool]):
     """SQL LIKE/ILIKE with PostgreSQL's meaning on both engines (GLOB on SQLite when
     case-sensitive, since SQLite's LIKE ignores ASCII case)."""
@@ -172,6 +181,20 @@ def _kind(column: ColumnElement[Any]) -> str:
 
 
 class _Compiler:
+    def __init__(self) -> None:
+        self.depth = 0
+
+    def alias(self, table: FromClause, slot: str) -> FromClause:
+        return _alias(table, self.depth, slot)
+
+    def inside(self, sub: Domain, fmap: FieldMap, src: FromClause) -> Any:
+        """``sub`` compiled inside a subquery over ``src``."""
+        self.depth += 1
+        try:
+            return self.node(sub, fmap, src, negated=False)
+        finally:
+            self.depth -= 1
+
     def node(self, node: Domain, fmap: FieldMap, src: FromClause, negated: bool) -> Any:
         if isinstance(node, TrueLeaf | FalseLeaf):
             return true() if isinstance(node, TrueLeaf) else false()
@@ -234,14 +257,14 @@ class _Compiler:
         if not isinstance(spec, Many2one | X2many):
             raise UnsupportedDomain(f"{fmap.model}.{name} is not a relation (path {name}.…)")
         target = self.target(fmap, name)
-        member = target.table.alias()
-        conditions = [self.node(sub, target, member, negated=False)]
+        member = self.alias(target.table, "member")
+        conditions = [self.inside(sub, target, member)]
         if target.where is not None:
             conditions.append(target.where(member))
         if isinstance(spec, Many2one):
             conditions.append(member.c[target.id] == src.c[spec.column])
             return select(literal(1)).select_from(member).where(*conditions).exists()
-        link = spec.link.alias()
+        link = self.alias(spec.link, "link")
         joined = link.join(member, member.c[target.id] == link.c[spec.member])
         conditions += self.link_conditions(fmap, src, spec, link)
         return select(literal(1)).select_from(joined).where(*conditions).exists()
@@ -261,13 +284,13 @@ class _Compiler:
             return self.related(fmap, src, name, spec, value)
         if op in HIERARCHY:
             return self.related(fmap, src, name, spec, Leaf("id", op, value))
-        if op not in ("=", "!=", "in", "not in"):
+        if op not in ("=", "!=", "in", "not in", "=?"):
             raise UnsupportedDomain(f"'{op}' on the many2many/one2many {fmap.model}.{name}")
-        link = spec.link.alias()
+        link = self.alias(spec.link, "link")
         conditions = self.link_conditions(fmap, src, spec, link)
-        if op in ("=", "!=") and (value is False or value is None):
+        if op in ("=", "!=", "=?") and (value is False or value is None):
             linked = select(literal(1)).select_from(link).where(*conditions).exists()
-            return not_(linked) if op == "=" else linked
+            return linked if op == "!=" else not_(linked)
         values = value if op in ("in", "not in") else (value,)
         if any(v is False or v is None for v in values):
             raise UnsupportedDomain(f"False inside an 'in' list on {fmap.model}.{name}")
@@ -280,14 +303,14 @@ class _Compiler:
         if tree is None:
             raise UnsupportedDomain(f"'{op}' needs the hierarchy of {fmap.model}, not mapped")
         if tree.path is not None:
-            other = fmap.table.alias()
+            other = self.alias(fmap.table, "tree")
             mine, theirs = src.c[tree.path], other.c[tree.path]
             nested = mine.like(theirs + "%") if op == "child_of" else theirs.like(mine + "%")
             conditions: list[Any] = [other.c[fmap.id].in_(ids), nested]
             if fmap.where is not None:
                 conditions.append(fmap.where(other))
             return select(literal(1)).select_from(other).where(*conditions).exists()
-        start, step = fmap.table.alias(), fmap.table.alias()
+        start, step = self.alias(fmap.table, "start"), self.alias(fmap.table, "step")
         base = select(start.c[fmap.id].label("node"), start.c[tree.parent].label("up"))
         base = base.where(start.c[fmap.id].in_(ids), *_rows(fmap, start))
         walk = base.cte(f"odoo_tree_{next(_TREES)}", recursive=True, nesting=True)
@@ -328,9 +351,11 @@ def _scalar(column: ColumnElement[Any], op: str, value: Any, negated: bool) -> A
         sample: dict[str, Any] = {"date": date.min, "datetime": datetime.min}
         return coerce(sample[kind], operand, op) if kind in sample else operand
 
+    if op == "=?":
+        return true()
     if op in ("=", "!=") and (value is False or value is None):
         unset: Any = column.is_(None)
-        if kind == "boolean":
+        if kind == "boolean" and value is False:
             unset = or_(unset, column == false())
         return unset if op == "=" else not_(unset)
     if op == "=":
@@ -344,9 +369,13 @@ def _scalar(column: ColumnElement[Any], op: str, value: Any, negated: bool) -> A
         with_null = len(values) < len(value)
         if kind == "boolean":
             values, with_null = [b for b in (True, False) if b in value], False in value
+        if not values:  # IN () is false and NOT IN () true, for unset rows too
+            if op == "in":
+                return column.is_(None) if with_null else false()
+            return column.is_not(None) if with_null else true()
         if op == "in":
-            return guarded(column.in_(values) if values else false(), with_null)
-        return guarded(column.not_in(values) if values else true(), not with_null)
+            return guarded(column.in_(values), with_null)
+        return guarded(column.not_in(values), not with_null)
     if op in INEQUALITIES:
         operand = typed(value)
         compared = {"<": column < operand, "<=": column <= operand, ">": column > operand,
