@@ -174,6 +174,12 @@ class Settings(BaseSettings):
     superset_timeout: float = Field(10.0, gt=0)
     superset_dashboards: str | None = None
 
+    # --- sales: CRM sync and visibility ------------------------------------------------------
+    # the environment the CRM is read from; its latest security sync decides who sees what
+    sales_environment: Environment = Environment.PROD
+    crm_sync_overlap_seconds: int = Field(300, ge=0, le=86_400)  # re-read this much before
+    crm_sync_batch: int = Field(2_000, ge=50, le=50_000)  # records per call
+
     # --- notifications, alerts, backups --------------------------------------------------------
     notify_file: Path | None = None  # YAML: channels by name (email, teams, slack, webhook)
     notify_channels: SecretStr | None = None  # the same channels inline, as JSON
@@ -203,7 +209,7 @@ class Settings(BaseSettings):
             for k, v in data.items()
         }
 
-    @field_validator("odoo_environment", mode="before")
+    @field_validator("odoo_environment", "sales_environment", mode="before")
     @classmethod
     def _parse_environment(cls, value: object) -> object:
         return Environment.parse(value) if isinstance(value, str) else value

@@ -22,6 +22,9 @@ MODELS = (
     "sale.order", "account.move", "ir.model", "ir.model.data", "ir.module.category",
 )  # fmt: skip
 
+# --- sales: the CRM sync's models (issue 11) ---
+MODELS = (*MODELS, "crm.team.member", "hr.department", "hr.employee")
+
 # many2one comodels by field name, then per (model, field) where the name is ambiguous
 M2O = {
     "partner_id": "res.partner", "user_id": "res.users", "company_id": "res.company",
@@ -49,6 +52,16 @@ M2O_BY_MODEL = {
     ("ir.module.category", "parent_id"): "ir.module.category",
     ("crm.stage", "team_id"): "crm.team",
 }
+# --- sales: the CRM sync's relations (issue 11) ---
+M2O.update({"crm_team_id": "crm.team", "department_id": "hr.department"})
+M2O_BY_MODEL.update({
+    ("res.company", "parent_id"): "res.company",
+    ("hr.department", "parent_id"): "hr.department",
+    ("hr.department", "manager_id"): "hr.employee",
+    ("hr.employee", "parent_id"): "hr.employee",
+    ("hr.employee", "coach_id"): "hr.employee",
+})  # fmt: skip
+
 # model → {field: (comodel, relation table, column of this model, column of the comodel)}
 M2M = {
     "res.users": {

@@ -23,7 +23,7 @@ def test_health_and_readiness(anonymous: httpx.Client) -> None:
     assert anonymous.get("/healthz").json() == {"status": "ok"}
     ready = anonymous.get("/readyz").json()
     assert ready["status"] == "ready"
-    assert "20261123_auth" in ready["migrations"]
+    assert "20261123_gateway" in ready["migrations"]
     assert "20261123_foundation" not in ready["migrations"]  # it is not a head
 
 
@@ -32,13 +32,13 @@ def test_not_ready_when_migrations_are_missing(store: Store, anonymous: httpx.Cl
         conn.execute(
             text(
                 "UPDATE alembic_version SET version_num = '20261123_foundation' "
-                "WHERE version_num = '20261123_auth'"
+                "WHERE version_num = '20261123_gateway'"
             )
         )
     answer = anonymous.get("/readyz")
     assert answer.status_code == 503
     assert answer.json() == {
-        "detail": "the store lacks migrations 20261123_auth: run `odoobridge db upgrade`"
+        "detail": "the store lacks migrations 20261123_gateway: run `odoobridge db upgrade`"
     }
 
 

@@ -10,6 +10,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from odoobridge.auth.apikeys import list_api_keys, revoke_api_key
 from odoobridge.auth.audit import Origin, record
 from odoobridge.auth.models import Account, AccountSource, AccountStatus
 from odoobridge.auth.passwords import hash_password, needs_rehash, verify_password
@@ -242,4 +243,44 @@ def change_account(
     asked = {"role": role.value if role is not None else None, "status": status}
     detail = {k: v for k, v in asked.items() if v is not None}
     _audit(session, account, "account_changed", by, origin, detail)
+    return account
+
+
+def delete_account(
+    session: Session,
+    account_id: int,
+    *,
+    permanent: bool,
+    by_account_id: int | None,
+    by: str,
+    origin: Origin,
+) -> Account | None:
+    """Remove an account: by default disable it (every sign-in ends, its API keys are revoked,
+    the row stays); ``permanent`` erases the row too (what refers to it goes with it, its audit
+    entries stay and name its e-mail). Audited. Returns the disabled account, or None."""
+    account = get_account(session, account_id)
+    if account.id == by_account_id:
+        raise Conflict("you cannot remove your own account: ask another super admin")
+    if (
+        account.role == Role.SUPER_ADMIN.value
+        and account.active
+        and _active_super_admins(session) <= 1
+    ):
+        raise Conflict("that is the last active super admin: make another one first")
+    revoked = []
+    for key in list_api_keys(session, created_by=account.email):
+        if key.revoked_at is None:
+            revoke_api_key(session, key, by=by, by_role=Role.SUPER_ADMIN, origin=origin)
+            revoked.append(key.prefix)
+    detail = {"permanent": permanent, "api_keys_revoked": revoked, "name": account.name}
+    record(session, actor=by, action="account_deleted" if permanent else "account_disabled",
+           target=account.email, detail=detail, origin=origin)  # fmt: skip
+    if permanent:
+        session.delete(account)
+        session.flush()
+        return None
+    account.status = AccountStatus.DISABLED
+    account.session_version += 1
+    account.updated_at = utcnow()
+    account.updated_by = by
     return account

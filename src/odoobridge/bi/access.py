@@ -3,7 +3,9 @@
 A row gives one user (by e-mail, compared in lower case) a level for one Odoo company: ``full``
 or ``read`` (both see the company's rows) or ``none`` (an explicit no). Rows are set by a person
 (``source = manual``) or derived from Odoo: an active internal user's default company gives
-``full``, their other allowed companies ``read`` (``source = odoo``). Derivation never touches
+``full``, their other allowed companies ``read`` (``source = odoo``), under the user's e-mail —
+or, for a person whose account is linked to an Odoo user (:mod:`odoobridge.sales.linking`),
+under the account's e-mail from that same user. Derivation never touches
 manual rows, so a person's ``none`` stays a no. Every change is appended to
 ``user_company_access_changes``. Services take a session and never commit.
 """
@@ -23,6 +25,7 @@ from odoobridge.access.models import FACT_TABLES
 from odoobridge.bi.models import AccessChange, AccessLevel, AccessSource, UserCompanyAccess
 from odoobridge.environment import Environment
 from odoobridge.errors import ConfigError, NotFound, Unprocessable
+from odoobridge.sales.linking import linked_users
 from odoobridge.store.base import utcnow
 from odoobridge.store.temporal import alive_at
 
@@ -194,7 +197,8 @@ def derived_levels(
     session: Session, environment: Environment, run_id: int
 ) -> tuple[dict[tuple[str, int], AccessLevel], list[str], list[str]]:
     """(email, company) → level from Odoo as of ``run_id``, the logins without an e-mail and the
-    addresses refused for analytics (``REFUSED_CHARACTERS``)."""
+    addresses refused for analytics (``REFUSED_CHARACTERS``). A person linked to an Odoo user
+    (sales links) gets that user's companies, whatever their own address matches."""
     users = FACT_TABLES["users"]
     links = FACT_TABLES["user_companies"]
     env = environment.value
@@ -211,7 +215,12 @@ def derived_levels(
     levels: dict[tuple[str, int], AccessLevel] = {}
     without: list[str] = []
     refused: list[str] = []
+    by_user: dict[int, list[tuple[int, AccessLevel]]] = {}
     for user_id, login, email, default_company in people:
+        companies = sorted(allowed.get(user_id, set()) | ({default_company} - {None}))
+        by_user[user_id] = [
+            (c, AccessLevel.FULL if c == default_company else AccessLevel.READ) for c in companies
+        ]
         address = next((a for a in (email, login) if a and _EMAIL.match(a.strip())), None)
         if address is None:
             without.append(login)
@@ -220,12 +229,24 @@ def derived_levels(
         if refused_characters(address):
             refused.append(address)
             continue
-        for company_id in allowed.get(user_id, set()) | ({default_company} - {None}):
-            full = company_id == default_company
-            level = AccessLevel.FULL if full else AccessLevel.READ
-            if levels.get((address, company_id)) != AccessLevel.FULL:
-                levels[(address, company_id)] = level
-    return levels, sorted(without), sorted(refused)
+        _grant(levels, address, by_user[user_id])
+    # a link that gives no access (ambiguous, removed) gives none here
+    for address, user_id in linked_users(session, environment.value).items():
+        for key in [k for k in levels if k[0] == address]:
+            del levels[key]
+        if refused_characters(address):
+            refused.append(address)
+            continue
+        _grant(levels, address, by_user.get(user_id, []) if user_id is not None else [])
+    return levels, sorted(without), sorted(set(refused))
+
+
+def _grant(
+    levels: dict[tuple[str, int], AccessLevel], address: str, grants: list[tuple[int, AccessLevel]]
+) -> None:
+    for company_id, level in grants:
+        if levels.get((address, company_id)) != AccessLevel.FULL:
+            levels[(address, company_id)] = level
 
 
 def derive_access(

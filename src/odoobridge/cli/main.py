@@ -26,6 +26,7 @@ from odoobridge.cli import (
     directory,
     odoo,
     ops,
+    sales,
     serve,
     sync,
 )
@@ -78,6 +79,7 @@ access.register(app)
 bi.register(app)
 odoo.register(app)
 ops.register(app)
+sales.register(app, sync_app)
 
 
 def main() -> None:

@@ -43,6 +43,8 @@ from odoobridge.gateway import api as gateway_api
 from odoobridge.gateway.ratelimit import GatewayLimits
 from odoobridge.logs import configure_logging
 from odoobridge.redact import redact
+from odoobridge.sales import admin_api as sales_admin_api
+from odoobridge.sales import api as sales_api
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 from odoobridge.sync import api as sync_api
@@ -237,6 +239,8 @@ def mount_domains(app: FastAPI) -> None:
     app.include_router(bi_api.router)
     app.include_router(bi_pages.router)
     app.include_router(gateway_api.router)
+    app.include_router(sales_api.router)
+    app.include_router(sales_admin_api.router)
 
 
 def app_from_environment() -> FastAPI:
