@@ -544,6 +544,28 @@ class Settings(BaseSettings):
                 shown[str(key)] = str(value)
         return shown
 
+    # --- MCP server (issue 14) ------------------------------------------------------------------
+    api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_API_KEY"),
+        description="The API key `odoobridge mcp` (stdio) acts as: its role, scopes and name.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ODOOBRIDGE_PUBLIC_URL"),
+        description="The app's address as people reach it (links in MCP proposal answers).",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        cleaned = value.strip().rstrip("/")
+        if not cleaned.startswith(("http://", "https://")) or " " in cleaned:
+            raise ValueError("use the address people open, e.g. https://odoobridge.example.com")
+        return cleaned
+
 
 @lru_cache(maxsize=1)
 def _development_secret() -> str:

@@ -24,6 +24,7 @@ from odoobridge.cli import (
     db,
     demo,
     directory,
+    mcp,
     odoo,
     serve,
     sync,
@@ -76,6 +77,7 @@ admin.register(app)
 access.register(app)
 bi.register(app)
 odoo.register(app)
+mcp.register(app)
 
 
 def main() -> None:

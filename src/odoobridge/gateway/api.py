@@ -26,6 +26,7 @@ from odoobridge.gateway.execute import ExecutionFailed, execute_proposal
 from odoobridge.gateway.paging import DEFAULT_LIMIT, MAX_LIMIT
 from odoobridge.gateway.ratelimit import Bucket, GatewayLimits
 from odoobridge.redact import redact
+from odoobridge.settings import Settings
 from odoobridge.sources.odoo_rpc import OdooRpcClient, OdooRpcConfig
 from odoobridge.web.deps import DbSession, get_settings, get_store, origin_of, require_scope
 
@@ -66,13 +67,17 @@ async def odoo_client(request: Request) -> OdooRpcClient:
 
 
 def app_client(request: Request) -> OdooRpcClient:
-    state = request.app.state
+    return client_of(request.app.state, get_settings(request))
+
+
+def client_of(state: Any, settings: Settings) -> OdooRpcClient:
+    """The client kept on the app's ``state`` (the routes' and the mounted MCP server's)."""
     client: OdooRpcClient | None = getattr(state, "gateway_client", None)
     if client is None:
         with _client_lock:
             client = getattr(state, "gateway_client", None)
             if client is None:
-                client = OdooRpcClient(OdooRpcConfig.from_settings(get_settings(request)))
+                client = OdooRpcClient(OdooRpcConfig.from_settings(settings))
                 state.gateway_client = client
     return client
 
@@ -152,13 +157,8 @@ def search_calendar(criteria: gs.CalendarSearch, _p: Reader, client: Odoo) -> JS
 
 
 def _store(request: Request, principal: Principal, draft: gp.Draft) -> dict[str, Any]:
-    """Store the proposal in a write transaction of its own: on SQLite the request's session
-    has read (the API key) before Odoo was asked, and may no longer take the write lock."""
-    with get_store(request).write_session() as session:
-        proposal = gp.store_proposal(
-            session, get_settings(request), draft, actor=principal.actor, origin=origin_of(request)
-        )
-        return proposal.as_dict()
+    return gp.save_proposal(get_store(request), get_settings(request), draft,
+                            actor=principal.actor, origin=origin_of(request))  # fmt: skip
 
 
 @router.post("/propose/partner", response_model=gs.ProposalOut,
@@ -227,12 +227,7 @@ def proposal(proposal_id: str, session: DbSession, _p: Reader) -> dict[str, Any]
 @router.delete("/proposals/{proposal_id}", response_model=gs.CancelOut,
                summary="Cancel a pending proposal")  # fmt: skip
 def cancel(request: Request, proposal_id: str, principal: Proposer) -> dict[str, Any]:
-    may_any = principal.allows(Role.ADMIN) and (
-        principal.kind != "api_key" or "gateway:execute" in principal.scopes
-    )
-    with get_store(request).write_session() as session:
-        return gp.cancel_proposal(session, proposal_id, actor=principal.actor,
-                                  may_cancel_any=may_any, origin=origin_of(request))  # fmt: skip
+    return gp.cancel_as(get_store(request), proposal_id, principal, origin_of(request))
 
 
 @router.post("/execute/{proposal_id}", response_model=gs.ExecutionOut,

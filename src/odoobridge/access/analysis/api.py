@@ -8,12 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from odoobridge.access.analysis.answers import group_grants, user_access, who_can
+from odoobridge.access.analysis.answers import group_grants, user_access, who_can_answer
 from odoobridge.access.analysis.effective import PERMS, AccessIndex, index_for, rights_of
-from odoobridge.access.analysis.history import diff_runs, group_timeline, user_timeline
+from odoobridge.access.analysis.history import diff_runs, timeline_answer
 from odoobridge.auth.audit import record
 from odoobridge.environment import Environment
-from odoobridge.errors import ConfigError
 from odoobridge.web.deps import Auditor, DbSession, get_settings, origin_of
 from odoobridge.web.exports import ExportFormat, export_response
 from odoobridge.web.schemas import EnvironmentName
@@ -54,19 +53,9 @@ def analysis_who_can(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     index = index_for(session, _env(request, environment), run_id)
-    answer = who_can(
+    return who_can_answer(
         index, model.strip(), perm, include_inactive=include_inactive, offset=offset, limit=limit
     )
-    return {
-        "environment": index.snap.environment.value,
-        "run_id": index.snap.run_id,
-        "model": model.strip(),
-        "perm": perm,
-        "total": answer.total,
-        "offset": offset,
-        "limit": limit,
-        "users": [h.as_dict() for h in answer.holders],
-    }
 
 
 @router.get("/analysis/groups/{group_ref}", summary="What a group grants, and to whom")
@@ -104,15 +93,7 @@ def analysis_timeline(
     group_id: Annotated[int | None, Query(ge=1)] = None,
     environment: EnvironmentName | None = None,
 ) -> dict[str, Any]:
-    env = _env(request, environment)
-    if (user_id is None) == (group_id is None):
-        raise ConfigError("give user_id or group_id (one of them)")
-    events = (
-        user_timeline(session, env, user_id)
-        if user_id is not None
-        else group_timeline(session, env, group_id or 0)
-    )
-    return {"environment": env.value, "events": [e.as_dict() for e in events]}
+    return timeline_answer(session, _env(request, environment), user_id=user_id, group_id=group_id)
 
 
 MATRIX_COLUMNS = ["login", "name", "active", "kind", "model", *PERMS]

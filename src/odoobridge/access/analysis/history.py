@@ -18,6 +18,7 @@ from odoobridge.access.analysis.effective import PERMS
 from odoobridge.access.analysis.state import resolve_run, table_of
 from odoobridge.access.sync import SYNC_TYPE
 from odoobridge.environment import Environment
+from odoobridge.errors import ConfigError
 from odoobridge.sources.odoo_records import ENTITIES
 from odoobridge.store.temporal import alive_at
 from odoobridge.sync.models import RunStatus, SyncRun
@@ -312,3 +313,18 @@ def group_timeline(session: Session, environment: Environment, group_id: int) ->
         spans(acls, "group_id", group_id, _acl_label), runs, "ACL row", "ACL row ended"
     )
     return sorted(events, key=lambda e: (e.run_id, e.kind, e.detail))
+
+
+def timeline_answer(
+    session: Session, environment: Environment, *, user_id: int | None = None,
+    group_id: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A user's or a group's timeline (one of them) as the API and the MCP server answer it."""
+    if (user_id is None) == (group_id is None):
+        raise ConfigError("give user_id or group_id (one of them)")
+    events = (
+        user_timeline(session, environment, user_id)
+        if user_id is not None
+        else group_timeline(session, environment, group_id or 0)
+    )
+    return {"environment": environment.value, "events": [e.as_dict() for e in events]}

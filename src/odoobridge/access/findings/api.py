@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from odoobridge.access.findings.base import SEVERITIES, at_least
-from odoobridge.access.findings.reports import findings_for
+from odoobridge.access.findings.reports import findings_answer, findings_for
 from odoobridge.auth.audit import record
 from odoobridge.environment import Environment
 from odoobridge.web.deps import Auditor, DbSession, get_settings, origin_of
@@ -34,15 +34,8 @@ def analysis_findings(
     environment: EnvironmentName | None = None,
     run_id: RunParam = None,
 ) -> dict[str, Any]:
-    index, found = findings_for(session, get_settings(request), _env(request, environment), run_id)
-    chosen = [f for f in found if at_least(f.severity, severity) and (not kind or f.kind == kind)]
-    counts = {s: sum(1 for f in found if f.severity == s) for s in SEVERITIES}
-    return {
-        "environment": index.snap.environment.value,
-        "run_id": index.snap.run_id,
-        "counts": counts,
-        "findings": [f.as_dict() for f in chosen],
-    }
+    return findings_answer(session, get_settings(request), _env(request, environment), run_id,
+                           severity=severity, kind=kind)  # fmt: skip
 
 
 @router.get("/export/findings", summary="Findings (CSV, XLSX, JSON)")

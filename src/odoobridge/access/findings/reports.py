@@ -3,12 +3,14 @@ people and the other environment brought in, cached per set of inputs."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from odoobridge.access.analysis.effective import AccessIndex, index_for
 from odoobridge.access.analysis.snapshot import SnapshotCache
 from odoobridge.access.comparisons import directory_people
-from odoobridge.access.findings.base import Context, Finding, FindingsConfig
+from odoobridge.access.findings.base import SEVERITIES, Context, Finding, FindingsConfig, at_least
 from odoobridge.access.findings.engine import compute_findings
 from odoobridge.access.sync import SYNC_TYPE
 from odoobridge.directory.state import latest_directory_run
@@ -45,3 +47,24 @@ def findings_for(
         found = compute_findings(index, config, Context(people=dict(people), other=other))
         _FINDINGS.put(key, found)
     return index, found
+
+
+def findings_answer(
+    session: Session, settings: Settings, environment: Environment, run_id: int | None = None,
+    *, severity: str = "info", kind: str | None = None, odoo_user_id: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The run's findings at ``severity`` or worse (of one ``kind``, about one user when given),
+    most severe first, with the count per severity of all of them: as the API and the MCP
+    server answer."""
+    index, found = findings_for(session, settings, environment, run_id)
+    chosen = [
+        f for f in found
+        if at_least(f.severity, severity) and (not kind or f.kind == kind)
+        and (odoo_user_id is None or f.subject.get("odoo_user_id") == odoo_user_id)
+    ]  # fmt: skip
+    return {
+        "environment": index.snap.environment.value,
+        "run_id": index.snap.run_id,
+        "counts": {s: sum(1 for f in found if f.severity == s) for s in SEVERITIES},
+        "findings": [f.as_dict() for f in chosen],
+    }
