@@ -15,7 +15,7 @@ from odoobridge.auth.audit import list_events
 from odoobridge.auth.roles import Role
 from odoobridge.store.engine import Store
 from tests.fakes.odoo_rpc_fixtures import RunningStub
-from tests.mcp.conftest import AGENT, EVERYTHING, PROPOSE, READ, answer, error, mcp_http, run, text
+from tests.mcp.conftest import AGENT, PROPOSE, READ, answer, error, mcp_http, run
 from tests.web.conftest import SignedIn
 
 ODOO_TOOLS = {
@@ -70,6 +70,7 @@ def test_every_tool_answers_from_the_stub_odoo_and_the_store(
     async def go() -> dict[str, Any]:
         got: dict[str, Any] = {}
         async with mcp_http(base_url, key) as client:
+
             async def call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
                 got[name] = answer(await client.call_tool(name, arguments))
                 return got[name]
@@ -82,7 +83,9 @@ def test_every_tool_answers_from_the_stub_odoo_and_the_store(
             await call("search_calendar", {"partner_ids": [15]})
             await call("partner_history", {"partner_id": 10, "limit": 5})
             case = {"case_id": "mcp-1"}
-            await call("propose_partner", {"name": "Example Corp", "email": "c@example.com", **case})
+            await call(
+                "propose_partner", {"name": "Example Corp", "email": "c@example.com", **case}
+            )
             await call("propose_lead", {"name": "Web Design", "partner_id": 15, **case})
             await call("propose_project", {"name": "Site", "partner_id": 10, "user_id": 6, **case})
             await call("propose_tasks", {"project_id": 5, "tasks": [{"name": "Mockups"}], **case})
@@ -128,7 +131,10 @@ def test_every_tool_answers_from_the_stub_odoo_and_the_store(
     assert got["propose_calendar_event"]["status"] == "pending"
     assert got["list_proposals"]["count"] == 6
     assert got["get_proposal"]["proposed_by"].startswith("apikey:obk_")
-    assert got["cancel_proposal"] == {"status": "cancelled", "proposal_id": got["get_proposal"]["proposal_id"]}
+    assert got["cancel_proposal"] == {
+        "status": "cancelled",
+        "proposal_id": got["get_proposal"]["proposal_id"],
+    }
     # the access answers, as the REST analysis tests assert them
     assert [u["login"] for u in got["who_can"]["users"]] == ["admin"]
     assert (got["user_access"]["odoo_user_id"], got["user_access"]["name"]) == (6, "Marc Demo")
@@ -169,7 +175,9 @@ def test_a_proposal_is_executed_by_a_person_through_the_rest_route(
 
     async def search() -> dict[str, Any]:
         async with mcp_http(base_url, new_key(Role.VIEWER, READ)) as client:
-            return answer(await client.call_tool("search_partners", {"email": "contact@example.com"}))
+            return answer(
+                await client.call_tool("search_partners", {"email": "contact@example.com"})
+            )
 
     assert [p["id"] for p in run(search())["partners"]] == [created]
 
@@ -202,8 +210,10 @@ def test_mistakes_come_back_as_the_api_one_line_messages(
             calls = [
                 ("search_partners", {"limit": 0, "nme": "x"}),
                 ("propose_lead", {"partner_id": 10}),
-                ("propose_tasks", {"project_id": 5, "tasks": [{"name": "a", "priority": "3"}],
-                                   "case_id": "c1"}),  # fmt: skip
+                (
+                    "propose_tasks",
+                    {"project_id": 5, "case_id": "c1", "tasks": [{"name": "a", "priority": "3"}]},
+                ),
                 ("propose_lead", {"name": "X", "partner_id": 999999, "case_id": "c1"}),
                 ("partner_history", {"partner_id": 999999}),
                 ("get_proposal", {"proposal_id": "nope"}),

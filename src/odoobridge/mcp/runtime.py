@@ -117,10 +117,8 @@ class McpRuntime:
     def caller(self) -> Caller:
         """The caller of the message being handled."""
         request = _REQUEST.get()
-        if request is not None:
-            found = getattr(request.state, "mcp_caller", None)
-            if not isinstance(found, Caller):  # the mounted endpoint always sets it
-                raise Unauthorized("send an API key in the X-API-Key header")
+        if request is not None:  # the mounted endpoint authenticated it (mcp.http)
+            found: Caller = request.state.mcp_caller
             return found
         base = self.settings.public_url or DEFAULT_PUBLIC_URL
         return Caller(self.stdio_principal(), Origin(user_agent=STDIO_AGENT), base)
