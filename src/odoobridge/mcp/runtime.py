@@ -131,21 +131,17 @@ class McpRuntime:
         return await anyio.to_thread.run_sync(self.call, spec, arguments)
 
     def call(self, spec: ToolSpec, arguments: dict[str, Any]) -> CallToolResult:
-        """Guard, rate limit, validate, run, audit: as the REST route does, in its order."""
-        caller: Caller | None = None
+        """Run one tool: a user's mistake is a tool error with the API's one-line message."""
+
+        def run(caller: Caller) -> Any:
+            return spec.run(self, caller, validated(spec.args, arguments))
+
         try:
-            caller = self.caller()
-            ensure_allowed(caller.principal, spec.role, spec.scope)
-            if spec.bucket is not None:
-                self.limits.hit(spec.bucket, caller.principal.actor)
-            args = validated(spec.args, arguments)
-            answer = to_jsonable_python(spec.run(self, caller, args))
+            answer = self.admitted(f"tool:{spec.name}", arguments, run, spec.role, spec.scope,
+                                   spec.bucket)  # fmt: skip
         except AppError as exc:
             message = redact(exc.message, self.settings.secret_values())
-            if caller is not None:
-                self.audit(caller, f"tool:{spec.name}", arguments, error=message)
             return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
-        self.audit(caller, f"tool:{spec.name}", arguments)
         structured = answer if isinstance(answer, dict) else {"result": answer}
         text = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
         return CallToolResult(
@@ -155,25 +151,31 @@ class McpRuntime:
     async def guarded(
         self, what: str, role: Role, read: Callable[[Caller], Any], arguments: dict[str, Any]
     ) -> Any:
-        """A resource or a prompt, on a worker thread: the caller, the role it needs, the read,
-        the audit event. A refusal or a user's mistake is a protocol error with the API's
-        one-line message."""
-        return await anyio.to_thread.run_sync(self._guarded, what, role, read, arguments)
-
-    def _guarded(
-        self, what: str, role: Role, read: Callable[[Caller], Any], arguments: dict[str, Any]
-    ) -> Any:
-        caller: Caller | None = None
+        """A resource or a prompt, on a worker thread; a refusal or a user's mistake is a
+        protocol error with the API's one-line message."""
         try:
-            caller = self.caller()
-            ensure_allowed(caller.principal, role)
-            answer = read(caller)
+            return await anyio.to_thread.run_sync(self.admitted, what, arguments, read, role)
         except AppError as exc:
             message = redact(exc.message, self.settings.secret_values())
-            if caller is not None:
-                self.audit(caller, what, arguments, error=message)
             code = INVALID_PARAMS if exc.status in (404, 422) else INVALID_REQUEST
             raise MCPError(code=code, message=message) from None
+
+    def admitted(
+        self, what: str, arguments: dict[str, Any], read: Callable[[Caller], Any], role: Role,
+        scope: str | None = None, bucket: Bucket | None = None,
+    ) -> Any:  # fmt: skip
+        """The one door, in the REST routes' order: the caller, its role and scope, its rate
+        limit, then ``read`` (which checks the arguments and calls the service); the answer as
+        JSON values. Audited either way; an AppError passes on after its audit event."""
+        caller = self.caller()
+        try:
+            ensure_allowed(caller.principal, role, scope)
+            if bucket is not None:
+                self.limits.hit(bucket, caller.principal.actor)
+            answer = to_jsonable_python(read(caller))
+        except AppError as exc:
+            self.audit(caller, what, arguments, error=exc.message)
+            raise
         self.audit(caller, what, arguments)
         return answer
 
@@ -189,7 +191,7 @@ class McpRuntime:
             "outcome": "error" if error else "ok",
         }
         if error:
-            detail["error"] = error[:500]
+            detail["error"] = redact(error, self.settings.secret_values())[:500]
         with self.store.write_session() as session:
             record(session, actor=caller.principal.actor, action="mcp.call", target=what,
                    detail=detail, origin=caller.origin)  # fmt: skip
