@@ -98,12 +98,15 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 @asynccontextmanager
-async def mcp_http(base: str, key: str, *, bearer: bool = False) -> AsyncIterator[Client]:
-    """The SDK's client of ``base``/mcp sending ``key`` (X-API-Key, or a bearer token)."""
+async def mcp_http(
+    base: str, key: str, *, bearer: bool = False, mode: str = "auto"
+) -> AsyncIterator[Client]:
+    """The SDK's client of ``base``/mcp sending ``key`` (X-API-Key, or a bearer token); ``mode``
+    "legacy" speaks the initialize-handshake protocols most agents speak today."""
     headers = {"Authorization": f"Bearer {key}"} if bearer else {"X-API-Key": key}
     async with (
         httpx2.AsyncClient(headers=headers, timeout=60, trust_env=False) as http,
-        Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client,
+        Client(streamable_http_client(f"{base}/mcp", http_client=http), mode=mode) as client,
     ):
         yield client
 

@@ -342,3 +342,21 @@ def test_resources_and_the_review_prompt(
     assert message.startswith("Review the Odoo access of demo (Marc Demo) in PREPROD")
     assert '"login": "demo"' in message
     assert got["missing"].startswith("no Odoo user 'nobody'")
+
+
+def test_clients_of_the_handshake_protocols_are_served_too(
+    base_url: str, new_key: Callable[..., str]
+) -> None:
+    """Agents speaking a pre-2026 protocol (initialize handshake) get the same tools and errors;
+    each request stands alone, so any worker of the app may answer it."""
+
+    async def go() -> tuple[int, dict[str, Any], str]:
+        async with mcp_http(base_url, new_key(Role.VIEWER, READ), mode="legacy") as client:
+            tools = (await client.list_tools()).tools
+            found = await client.call_tool("search_projects", {"name": "office"})
+            refused = await client.call_tool("propose_lead", {"name": "X", "case_id": "c1"})
+            return len(tools), answer(found), error(refused)
+
+    count, found, refused = run(go())
+    assert count == 22 and [p["id"] for p in found["projects"]] == [1]
+    assert refused == "this API key lacks the scope gateway:propose: make a key that has it"

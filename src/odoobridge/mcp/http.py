@@ -4,12 +4,14 @@ Every request must carry an API key — ``X-API-Key: <key>`` or ``Authorization:
 checked as the app's routes check keys (the same credential cache); without one, or with one
 that is not valid, the answer is 401 before the SDK sees the request. A signed-in browser's
 cookie is never enough. The key's principal is put on the request for the tools
-(:meth:`McpRuntime.caller`), and as the SDK's authenticated user, so a session can only be used
-by the key that opened it.
+(:meth:`McpRuntime.caller`), and as the SDK's authenticated user.
 
-The SDK's session manager needs its task group running: :func:`mcp_lifespan` runs it inside the
-app's lifespan (a new manager each time the app starts). DNS-rebinding protection is off: it
-guards servers that trust the browser's ambient credentials, and this endpoint accepts none.
+Stateless: every request stands alone (as the 2026-07-28 protocol's requests do; clients of the
+earlier handshake protocols get a fresh session per request), so any worker or replica of the
+app may answer any request. The SDK's session manager still needs its task group running:
+:func:`mcp_lifespan` runs it inside the app's lifespan (a new manager each time the app starts).
+DNS-rebinding protection is off: it guards servers that trust the browser's ambient
+credentials, and this endpoint accepts none.
 """
 
 from __future__ import annotations
@@ -100,6 +102,8 @@ async def mcp_lifespan(app: FastAPI) -> AsyncIterator[None]:
     if server is None:
         yield
         return
-    server.streamable_http_app(json_response=True, transport_security=_NO_REBINDING_CHECK)
+    server.streamable_http_app(
+        json_response=True, stateless_http=True, transport_security=_NO_REBINDING_CHECK
+    )
     async with server.session_manager.run():
         yield
