@@ -17,6 +17,9 @@ message on one line and exits with ``exit_code``. Anything else is a bug and kee
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 
 class AppError(Exception):
     status: int = 400
@@ -75,3 +78,15 @@ class SourceError(AppError):
     """An outside system (Odoo, Microsoft Graph, Superset) failed or refused."""
 
     status = 502
+
+
+def describe_invalid(errors: Iterable[Mapping[str, Any]]) -> str:
+    """Pydantic's validation errors on one line, each naming its field:
+    ``environment: Field required; limit: Input should be less than or equal to 500`` (the
+    API's 422 answers and the MCP tools' errors say it the same way)."""
+    parts: list[str] = []
+    for error in errors:
+        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(location) or "request body"
+        parts.append(f"{field}: {error.get('msg', 'is invalid')}")
+    return "; ".join(parts)

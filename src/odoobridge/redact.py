@@ -28,9 +28,20 @@ SHORT_SECRET = 4  # shorter configured secrets are too common as text to look fo
 
 # Keys whose value is a secret, in URL queries, libpq conninfo, mappings and log pairs.
 SECRET_KEYS = (
-    "password", "passwd", "pwd", "pass", "sslpassword", "secret", "client_secret", "token",
-    "access_token", "refresh_token", "id_token", "api_key", "apikey",
-)  # fmt: skip
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "sslpassword",
+    "secret",
+    "client_secret",
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "api_key",
+    "apikey",
+)
 _KEYS = "|".join(sorted(SECRET_KEYS, key=len, reverse=True))
 _PLACEHOLDERS = {"password", "pass", "pw", "<password>", MASK}
 

@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     development: bool = False
     session_minutes: int = Field(480, ge=5, le=60 * 24 * 30)
     cookie_secure: bool = False
+    public_url: str | None = None  # this site's address as people reach it (links in alerts, MCP)
+    api_key: SecretStr | None = None  # the API key `odoobridge mcp` (stdio) acts as
     host: str = "127.0.0.1"
     port: int = Field(3200, ge=1, le=65535)
     stale_hours: float = Field(24.0, gt=0)
@@ -188,7 +190,6 @@ class Settings(BaseSettings):
     alerts_channels: str = ""  # channels every rule uses unless the alerts file says otherwise
     alerts_quiet_hours: str = ""  # e.g. 22:00-07:00
     alerts_timezone: str = "UTC"
-    alerts_base_url: str | None = None  # this site's address, for links in alerts
     alerts_interval_minutes: int = Field(5, ge=1, le=1440)
     backup_dir: Path | None = None  # default: backups/ in the data directory
     backup_schedule: str = ""  # cron, five fields, UTC
@@ -365,14 +366,15 @@ class Settings(BaseSettings):
             raise ValueError("use HH:MM-HH:MM, e.g. 22:00-07:00 (empty: no quiet hours)")
         return cleaned
 
-    @field_validator("alerts_base_url")
+    @field_validator("public_url")
     @classmethod
-    def _check_alerts_base_url(cls, value: str | None) -> str | None:
+    def _check_public_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        if not value.strip().lower().startswith(("http://", "https://")):
+        cleaned = value.strip().rstrip("/")
+        if not cleaned.lower().startswith(("http://", "https://")) or " " in cleaned:
             raise ValueError("use the address people open, e.g. https://odoobridge.example.com")
-        return value.strip().rstrip("/")
+        return cleaned
 
     @field_validator("backup_schedule")
     @classmethod

@@ -49,7 +49,7 @@ def alert_settings(
     return make_settings(
         ODOOBRIDGE_NOTIFY_CHANNELS=channels_json(**defined),
         ODOOBRIDGE_ALERTS_CHANNELS=channels,
-        ODOOBRIDGE_ALERTS_BASE_URL="https://odoobridge.example.com",
+        ODOOBRIDGE_PUBLIC_URL="https://odoobridge.example.com",
         ODOO_PROD_DSN=f"postgresql://reader@127.0.0.1:{free_port()}/odoo",  # nobody listens
         **values,
     )

@@ -114,7 +114,7 @@ def test_a_missing_file_and_bad_settings(make_settings: Make, tmp_path: Path) ->
     for name, value, message in [
         ("ODOOBRIDGE_ALERTS_QUIET_HOURS", "late", "use HH:MM-HH:MM"),
         ("ODOOBRIDGE_ALERTS_TIMEZONE", "Mars/Olympus", "use an IANA time zone"),
-        ("ODOOBRIDGE_ALERTS_BASE_URL", "odoobridge.example.com", "use the address people open"),
+        ("ODOOBRIDGE_PUBLIC_URL", "odoobridge.example.com", "use the address people open"),
         ("ODOOBRIDGE_BACKUP_SCHEDULE", "every night", "use a cron expression of five fields"),
     ]:
         with pytest.raises(ValidationError, match=message):

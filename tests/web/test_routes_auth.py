@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 
 from odoobridge.auth.roles import Role
 from odoobridge.web.deps import Guard, guard_of, public, require_role, require_scope
+from tests.web.conftest import SignedIn
 
 # The only routes open to everyone: sign-in, health, static files, the API docs.
 PUBLIC = {
@@ -26,6 +27,8 @@ PUBLIC = {
     ("GET", "/static/vendor/{name}"),
 }
 PUBLIC_PREFIXES = ("/auth/entra/",)  # Microsoft sign-in: start and callback
+# Plain ASGI routes that authenticate by themselves: API keys only, never a cookie.
+KEY_ONLY = {"/mcp"}  # the MCP server (odoobridge.mcp.http)
 
 
 def _sample_path(route: RouteContext) -> str:
@@ -49,7 +52,8 @@ def _guarded_routes(app: FastAPI) -> list[tuple[str, RouteContext, Guard]]:
             assert route.path == "/static/app", f"unexpected mount {route.path}"
             continue
         if not isinstance(original, APIRoute):
-            assert isinstance(original, Route) and route.path == "/openapi.json", route
+            assert isinstance(original, Route), route
+            assert route.path in {"/openapi.json", *KEY_ONLY}, f"unexpected route {route.path}"
             continue
         guard = guard_of(route.dependant)
         for method in sorted(route.methods or ()):
@@ -111,6 +115,40 @@ def test_every_route_needs_its_role(
             answer = _call(anonymous, method, path, key(Role.SUPER_ADMIN, None))
             if answer.status_code != 403:
                 failures.append(f"{where}: a key without {guard.scope} got {answer.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_key_only_routes_refuse_everyone_without_a_valid_key(
+    app: FastAPI,
+    anonymous: httpx.Client,
+    make_key: Callable[..., str],
+    signed_in: Callable[[Role], SignedIn],
+) -> None:
+    """/mcp: 401 for no key, a malformed or unknown key and a signed-in super admin's cookie;
+    any valid key gets past (the tools check role and scope per call)."""
+    mounted = {str(r.path) for r in iter_route_contexts(app.routes)}
+    assert mounted >= KEY_ONLY
+    person = signed_in(Role.SUPER_ADMIN).client
+    body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    failures: list[str] = []
+    for path in sorted(KEY_ONLY):
+        for method in ("GET", "POST", "DELETE"):
+            for who, c, headers in (
+                ("nobody", anonymous, {}),
+                ("a malformed key", anonymous, {"X-API-Key": "x"}),
+                (
+                    "an unknown key",
+                    anonymous,
+                    {"Authorization": "Bearer obk_abcdefghij_" + "y" * 43},
+                ),
+                ("a cookie", person, {}),
+            ):
+                answer = c.request(method, path, headers=headers, json=body)
+                if answer.status_code != 401:
+                    failures.append(f"{method} {path}: {who} got {answer.status_code}")
+        answer = anonymous.post(path, json=body, headers={"X-API-Key": make_key(Role.VIEWER)})
+        if answer.status_code in (401, 403):
+            failures.append(f"POST {path}: a valid key was refused ({answer.status_code})")
     assert not failures, "\n".join(failures)
 
 

@@ -115,10 +115,14 @@ def compare_now(
         actor=principal.actor,
         action="compare",
         target=environment.value,
-        detail={"comparison_id": result.id, "odoo_run_id": result.odoo_run_id,
-                "azure_run_id": result.azure_run_id, "summary": result.summary},
+        detail={
+            "comparison_id": result.id,
+            "odoo_run_id": result.odoo_run_id,
+            "azure_run_id": result.azure_run_id,
+            "summary": result.summary,
+        },
         origin=origin_of(request),
-    )  # fmt: skip
+    )
     return result
 
 

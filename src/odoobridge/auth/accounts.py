@@ -273,8 +273,14 @@ def delete_account(
             revoke_api_key(session, key, by=by, by_role=Role.SUPER_ADMIN, origin=origin)
             revoked.append(key.prefix)
     detail = {"permanent": permanent, "api_keys_revoked": revoked, "name": account.name}
-    record(session, actor=by, action="account_deleted" if permanent else "account_disabled",
-           target=account.email, detail=detail, origin=origin)  # fmt: skip
+    record(
+        session,
+        actor=by,
+        action="account_deleted" if permanent else "account_disabled",
+        target=account.email,
+        detail=detail,
+        origin=origin,
+    )
     if permanent:
         session.delete(account)
         session.flush()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from odoobridge.auth.audit import Origin, record
 from odoobridge.auth.models import ApiKey
+from odoobridge.auth.principal import Principal
 from odoobridge.auth.roles import Role, parse_scopes
 from odoobridge.errors import ConfigError, Conflict, Forbidden, NotFound, Unauthorized
 from odoobridge.logs import get_logger
@@ -103,6 +104,20 @@ def authenticate_key(session: Session, raw: str) -> ApiKey:
             f"the API key {key.prefix} expired on {key.expires_at:%Y-%m-%d %H:%M} UTC"
         )
     return key
+
+
+def key_principal(key: ApiKey) -> Principal:
+    """The principal an authenticated key acts as, for every entry point (the app's routes, the
+    MCP server over HTTP and over stdio): the audit log names it ``apikey:<prefix>``."""
+    return Principal(
+        "api_key",
+        key.id,
+        f"apikey:{key.prefix}",
+        key.name,
+        Role(key.role),
+        frozenset(key.scopes),
+        key.expires_at,
+    )
 
 
 def needs_marking(key: ApiKey) -> bool:

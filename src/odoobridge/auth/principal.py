@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from odoobridge.auth.roles import Role
+from odoobridge.errors import Forbidden
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,13 @@ class Principal:
 
     def allows(self, role: Role) -> bool:
         return self.role.allows(role)
+
+
+def ensure_allowed(principal: Principal, role: Role, scope: str | None = None) -> None:
+    """Refuse (403) a principal below ``role``, or an API key not granted ``scope`` (people get
+    scopes through their role). Every entry point's guard says it this way: the routes'
+    dependencies and the MCP tools."""
+    if not principal.allows(role):
+        raise Forbidden(f"this needs the {role.value} role; you are {principal.role.value}")
+    if scope is not None and principal.kind == "api_key" and scope not in principal.scopes:
+        raise Forbidden(f"this API key lacks the scope {scope}: make a key that has it")

@@ -42,8 +42,11 @@ def superset(request: Request) -> SupersetClient:
     return app_state(request).superset()
 
 
-@router.get("/guest-token", response_model=GuestTokenOut,
-            summary="A Superset guest token for an embedded dashboard")  # fmt: skip
+@router.get(
+    "/guest-token",
+    response_model=GuestTokenOut,
+    summary="A Superset guest token for an embedded dashboard",
+)
 def guest_token(
     request: Request,
     session: DbSession,
@@ -65,7 +68,13 @@ def guest_token(
         email, via = principal.actor, "session"
         first, _, last = principal.name.partition(" ")
     issued = issue_guest_token(
-        session, superset(request), get_settings(request), email=email, dashboard=dashboard,
-        via=via, first_name=first, last_name=last,
-    )  # fmt: skip
+        session,
+        superset(request),
+        get_settings(request),
+        email=email,
+        dashboard=dashboard,
+        via=via,
+        first_name=first,
+        last_name=last,
+    )
     return GuestTokenOut.model_validate(issued.as_dict())

@@ -44,50 +44,75 @@ class ChartSpec:
 
 CHARTS = (
     ChartSpec(
-        "sales", "Confirmed sales per day (untaxed)", "sales_kpi_day",
+        "sales",
+        "Confirmed sales per day (untaxed)",
+        "sales_kpi_day",
         "SELECT company_id, day, orders, revenue_untaxed FROM {rel} "
         "WHERE company_id = ANY(%(companies)s) ORDER BY day, company_id",
-        ("company_id", "day", "orders", "revenue_untaxed"), "line", "day", ("revenue_untaxed",),
+        ("company_id", "day", "orders", "revenue_untaxed"),
+        "line",
+        "day",
+        ("revenue_untaxed",),
     ),
     ChartSpec(
-        "revenue", "Invoiced revenue per month (net of credit notes)", "monthly_revenue",
+        "revenue",
+        "Invoiced revenue per month (net of credit notes)",
+        "monthly_revenue",
         "SELECT company_id, month, invoiced, refunded, net_revenue FROM {rel} "
         "WHERE company_id = ANY(%(companies)s) ORDER BY month, company_id",
-        ("company_id", "month", "invoiced", "refunded", "net_revenue"), "bar", "month",
+        ("company_id", "month", "invoiced", "refunded", "net_revenue"),
+        "bar",
+        "month",
         ("net_revenue",),
     ),
     ChartSpec(
-        "aging", "Receivables by days past due", "ar_aging",
+        "aging",
+        "Receivables by days past due",
+        "ar_aging",
         "SELECT company_id, sum(not_due), sum(days_0_30), sum(days_31_60), sum(days_61_90), "
         "sum(days_over_90) FROM {rel} WHERE company_id = ANY(%(companies)s) "
         "GROUP BY company_id ORDER BY company_id",
         ("company_id", "not_due", "days_0_30", "days_31_60", "days_61_90", "days_over_90"),
-        "stacked", "company_id",
+        "stacked",
+        "company_id",
         ("not_due", "days_0_30", "days_31_60", "days_61_90", "days_over_90"),
     ),
     ChartSpec(
-        "products", "Top products by revenue", "product_performance",
+        "products",
+        "Top products by revenue",
+        "product_performance",
         "SELECT company_id, product_name, sum(quantity), sum(revenue_untaxed) AS revenue "
         "FROM {rel} WHERE company_id = ANY(%(companies)s) GROUP BY company_id, product_name "
         "ORDER BY revenue DESC, product_name LIMIT 10",
-        ("company_id", "product_name", "quantity", "revenue_untaxed"), "bar", "product_name",
+        ("company_id", "product_name", "quantity", "revenue_untaxed"),
+        "bar",
+        "product_name",
         ("revenue_untaxed",),
     ),
     ChartSpec(
-        "stock", "Stock on hand (top 10 products)", "stock_level",
+        "stock",
+        "Stock on hand (top 10 products)",
+        "stock_level",
         "SELECT company_id, product_name, sum(on_hand) AS on_hand, sum(available) FROM {rel} "
         "WHERE company_id = ANY(%(companies)s) GROUP BY company_id, product_name "
         "ORDER BY on_hand DESC, product_name LIMIT 10",
-        ("company_id", "product_name", "on_hand", "available"), "bar", "product_name",
+        ("company_id", "product_name", "on_hand", "available"),
+        "bar",
+        "product_name",
         ("on_hand",),
     ),
     ChartSpec(
-        "headcount", "Employees per department", "employee_headcount",
+        "headcount",
+        "Employees per department",
+        "employee_headcount",
         "SELECT company_id, department_name, headcount FROM {rel} "
         "WHERE company_id = ANY(%(companies)s) ORDER BY headcount DESC, department_name",
-        ("company_id", "department_name", "headcount"), "bar", "department_name", ("headcount",),
+        ("company_id", "department_name", "headcount"),
+        "bar",
+        "department_name",
+        ("headcount",),
     ),
-)  # fmt: skip
+)
 
 
 def _plain(value: Any) -> Any:

@@ -204,9 +204,9 @@ def disable_policies(
         role = sql.Identifier(record.name)
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (record.name,))
         if exists.fetchone() is not None:
-            conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(
-                sql.Identifier(SCHEMA), role
-            ))  # fmt: skip
+            conn.execute(
+                sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(sql.Identifier(SCHEMA), role)
+            )
             if record.detail.get("created"):
                 conn.execute("SAVEPOINT drop_company_role")
                 try:

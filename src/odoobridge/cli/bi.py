@@ -16,10 +16,12 @@ from odoobridge.cli.render import print_json, table
 from odoobridge.cli.state import CliState
 
 bi_app = typer.Typer(help="Analytics views, read-only role, RLS, Superset.", no_args_is_help=True)
-access_app = typer.Typer(help="Who may see which company (user_company_access).",
-                         no_args_is_help=True)  # fmt: skip
-rls_app = typer.Typer(help="Native PostgreSQL row-level security per company role.",
-                      no_args_is_help=True)  # fmt: skip
+access_app = typer.Typer(
+    help="Who may see which company (user_company_access).", no_args_is_help=True
+)
+rls_app = typer.Typer(
+    help="Native PostgreSQL row-level security per company role.", no_args_is_help=True
+)
 
 DsnOption = Annotated[
     str | None,
@@ -95,18 +97,24 @@ def refresh_command(
     state: CliState = ctx.obj
     target = admin_target(state.settings(), dsn)
     run = refresh_run(
-        state.store(), state.settings(), target, names=view, concurrently=concurrently,
+        state.store(),
+        state.settings(),
+        target,
+        names=view,
+        concurrently=concurrently,
         triggered_by=triggered_by(),
-    )  # fmt: skip
+    )
     if as_json:
         print_json(run.as_dict())
         return
     table(
         f"run {run.id} ({run.status}) — {target.where}",
         ["materialized view", "rows", "seconds", "rls table"],
-        [[n, v["rows"], v["seconds"], "yes" if v["policy_table"] else ""]
-         for n, v in run.stats["views"].items()],
-    )  # fmt: skip
+        [
+            [n, v["rows"], v["seconds"], "yes" if v["policy_table"] else ""]
+            for n, v in run.stats["views"].items()
+        ],
+    )
 
 
 @bi_app.command("status")
@@ -128,9 +136,11 @@ def status_command(ctx: typer.Context, dsn: DsnOption = None, as_json: JsonOptio
     table(
         f"{target.where} — analytics ({'up to date' if status.up_to_date else 'needs install'})",
         ["object", "state", "version", "refreshed", "rows", "note"],
-        [[o.name, o.state, o.installed_version, o.refreshed_at, o.rows, o.reason]
-         for o in status.objects],
-    )  # fmt: skip
+        [
+            [o.name, o.state, o.installed_version, o.refreshed_at, o.rows, o.reason]
+            for o in status.objects
+        ],
+    )
     typer.echo(f"read-only roles: {', '.join(status.grants) or 'none (odoobridge bi grant)'}")
     if status.policies_prefix:
         typer.echo(f"native RLS roles: {', '.join(status.company_roles)}")
@@ -196,9 +206,12 @@ def grant_command(
     target = admin_target(settings, dsn)
     with connect(target) as conn:
         report = grant_readonly(
-            conn, str(target.url.database), role, password=settings.bi_readonly_password,
+            conn,
+            str(target.url.database),
+            role,
+            password=settings.bi_readonly_password,
             **timeouts,
-        )  # fmt: skip
+        )
     if as_json:
         print_json(report.as_dict())
         return
@@ -208,8 +221,10 @@ def grant_command(
     if report.revoked_public_create:
         typer.echo("  revoked    CREATE on schema public from PUBLIC")
     if report.created_role and not report.has_password:
-        typer.echo(f"  password   none yet: ALTER ROLE {role} PASSWORD '…' (or set "
-                   "ODOOBRIDGE_BI_READONLY_PASSWORD before bi grant)")  # fmt: skip
+        typer.echo(
+            f"  password   none yet: ALTER ROLE {role} PASSWORD '…' (or set "
+            "ODOOBRIDGE_BI_READONLY_PASSWORD before bi grant)"
+        )
     for name in report.reads_outside:
         typer.echo(f"  warn       {role} can also read {name}")
     for name in report.may_create:
@@ -277,9 +292,21 @@ def access_list_command(
     if as_json:
         print_json(rows)
         return
-    table("user_company_access", ["user", "company", "level", "source", "updated", "by"],
-          [[r["user_email"], r["company_id"], r["access_level"], r["source"], r["updated_at"],
-            r["updated_by"]] for r in rows])  # fmt: skip
+    table(
+        "user_company_access",
+        ["user", "company", "level", "source", "updated", "by"],
+        [
+            [
+                r["user_email"],
+                r["company_id"],
+                r["access_level"],
+                r["source"],
+                r["updated_at"],
+                r["updated_by"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 @access_app.command("set")
@@ -336,9 +363,11 @@ def access_derive_command(
     if as_json:
         print_json(result.as_dict())
         return
-    typer.echo(f"derived from Odoo sync run {result.run_id}: {len(result.added)} added, "
-               f"{len(result.changed)} changed, {len(result.removed)} removed, "
-               f"{len(result.kept_manual)} manual rows kept")  # fmt: skip
+    typer.echo(
+        f"derived from Odoo sync run {result.run_id}: {len(result.added)} added, "
+        f"{len(result.changed)} changed, {len(result.removed)} removed, "
+        f"{len(result.kept_manual)} manual rows kept"
+    )
     for login in result.without_email:
         typer.echo(f"  skipped {login}: no e-mail address in Odoo")
     for address in result.refused:
@@ -395,9 +424,20 @@ def access_log_command(
     if as_json:
         print_json(rows)
         return
-    table("analytics audit log", ["issued", "user", "dashboard", "clauses", "via"],
-          [[r["issued_at"], r["user_email"], r["dashboard_id"], " AND ".join(r["rls_clauses"]),
-            r["issued_via"]] for r in rows])  # fmt: skip
+    table(
+        "analytics audit log",
+        ["issued", "user", "dashboard", "clauses", "via"],
+        [
+            [
+                r["issued_at"],
+                r["user_email"],
+                r["dashboard_id"],
+                " AND ".join(r["rls_clauses"]),
+                r["issued_via"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 @bi_app.command("token")

@@ -97,9 +97,14 @@ def demo_command(
         if count_accounts(session) == 0:
             password = secrets.token_urlsafe(12)
             create_local_account(
-                session, email=DEMO_ADMIN, name="Demo Administrator", password=password,
-                role=Role.SUPER_ADMIN, by="demo", origin=Origin.cli(),
-            )  # fmt: skip
+                session,
+                email=DEMO_ADMIN,
+                name="Demo Administrator",
+                password=password,
+                role=Role.SUPER_ADMIN,
+                by="demo",
+                origin=Origin.cli(),
+            )
             typer.echo(f"sign in as {DEMO_ADMIN} with the password {password} (shown once)")
     host = web_settings.host
     typer.echo(f"serving on http://{host}:{port or web_settings.port} — Ctrl-C stops it")

@@ -24,6 +24,7 @@ from odoobridge.cli import (
     db,
     demo,
     directory,
+    mcp,
     odoo,
     ops,
     sales,
@@ -80,6 +81,7 @@ bi.register(app)
 odoo.register(app)
 ops.register(app)
 sales.register(app, sync_app)
+mcp.register(app)
 
 
 def main() -> None:

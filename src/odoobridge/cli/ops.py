@@ -119,9 +119,16 @@ def check_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
         table(
             "Alert rules",
             ["rule", "channels", "quiet hours", "holding now"],
-            [(r["name"] if r["enabled"] else f"{r['name']} (off)", ", ".join(r["channels"]) or "-",
-              r["quiet_hours"] or "-", r["holding"]) for r in report.rules],
-        )  # fmt: skip
+            [
+                (
+                    r["name"] if r["enabled"] else f"{r['name']} (off)",
+                    ", ".join(r["channels"]) or "-",
+                    r["quiet_hours"] or "-",
+                    r["holding"],
+                )
+                for r in report.rules
+            ],
+        )
         for note in report.notifications:
             if note.held:
                 typer.echo(f"held (quiet hours): {note.event} {note.rule} {note.key}: {note.title}")
@@ -173,21 +180,51 @@ def list_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     with state.store().session() as session:
         states = [s.as_dict() for s in alert_states(session)]
     if as_json:
-        print_json({
-            "rules": [r.as_dict() for r in rules],
-            "channels": [{"name": n, "kind": c.kind, "where": c.describe()}
-                         for n, c in sorted(channels.items())],
-            "conditions": states,
-        })  # fmt: skip
+        print_json(
+            {
+                "rules": [r.as_dict() for r in rules],
+                "channels": [
+                    {"name": n, "kind": c.kind, "where": c.describe()}
+                    for n, c in sorted(channels.items())
+                ],
+                "conditions": states,
+            }
+        )
         return
-    table("Channels", ["name", "kind", "sends to"],
-          [(n, c.kind, c.describe()) for n, c in sorted(channels.items())])  # fmt: skip
-    table("Alert rules", ["rule", "on", "channels", "quiet hours", "what it watches"],
-          [(r.name, "yes" if r.enabled else "no", ", ".join(r.channels) or "-",
-            str(r.quiet_hours or "-"), r.description) for r in rules])  # fmt: skip
-    table("Conditions", ["rule", "key", "state", "since", "told", "last error"],
-          [(s["rule"], s["key"], "active" if s["active"] else "cleared", s["since"],
-            ", ".join(s["notified"]) or "-", s["last_error"] or "") for s in states])  # fmt: skip
+    table(
+        "Channels",
+        ["name", "kind", "sends to"],
+        [(n, c.kind, c.describe()) for n, c in sorted(channels.items())],
+    )
+    table(
+        "Alert rules",
+        ["rule", "on", "channels", "quiet hours", "what it watches"],
+        [
+            (
+                r.name,
+                "yes" if r.enabled else "no",
+                ", ".join(r.channels) or "-",
+                str(r.quiet_hours or "-"),
+                r.description,
+            )
+            for r in rules
+        ],
+    )
+    table(
+        "Conditions",
+        ["rule", "key", "state", "since", "told", "last error"],
+        [
+            (
+                s["rule"],
+                s["key"],
+                "active" if s["active"] else "cleared",
+                s["since"],
+                ", ".join(s["notified"]) or "-",
+                s["last_error"] or "",
+            )
+            for s in states
+        ],
+    )
 
 
 def register(app: typer.Typer) -> None:

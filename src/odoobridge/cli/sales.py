@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
     from odoobridge.sales.visibility import Visibility
 
-sales_app = typer.Typer(help="Sales data, each person seeing what Odoo lets them.",
-                        no_args_is_help=True)  # fmt: skip
+sales_app = typer.Typer(
+    help="Sales data, each person seeing what Odoo lets them.", no_args_is_help=True
+)
 
 AsOption = Annotated[
     str, typer.Option("--as", help="Whose view: a person's account e-mail (audited).")
@@ -71,8 +72,14 @@ def view_of(
         account = account_by_email(session, email)
         if account is None:
             raise NotFound(f"there is no account {email.strip()}: `odoobridge sales links`")
-        record(session, actor=triggered_by(), action="sales_view_as", target=account.email,
-               detail={"command": ctx.command_path}, origin=Origin.cli())  # fmt: skip
+        record(
+            session,
+            actor=triggered_by(),
+            action="sales_view_as",
+            target=account.email,
+            detail={"command": ctx.command_path},
+            origin=Origin.cli(),
+        )
         when = _moment(as_of)
         yield session, visibility_for(session, state.settings(), account, as_of=when)
 
@@ -112,10 +119,17 @@ def opportunities_command(
     from odoobridge.sales.serving import Paging
 
     filters = LeadFilters(
-        search=search, stage_id=stage, team_id=team, user_id=salesperson, type=kind,
-        status=status, date_field=date_field, date_from=_day(start, "from"),
-        date_to=_day(end, "to"), sort=sort,
-    )  # fmt: skip
+        search=search,
+        stage_id=stage,
+        team_id=team,
+        user_id=salesperson,
+        type=kind,
+        status=status,
+        date_field=date_field,
+        date_from=_day(start, "from"),
+        date_to=_day(end, "to"),
+        sort=sort,
+    )
     with view_of(ctx, as_email, as_of) as (session, vis):
         page = list_opportunities(session, vis, filters, Paging(limit, offset))
     if as_json:
@@ -125,10 +139,21 @@ def opportunities_command(
     table(
         f"Opportunities of {vis.email} ({len(page['items'])} of {page['total']})",
         ["id", "name", "stage", "status", "expected", "prob.", "salesperson", "customer", "close"],
-        [[o["id"], o["name"], _name(o["stage"]), o["status"], o["expected_revenue"],
-          o["probability"], _name(o["salesperson"]), _name(o["partner"]), o["date_deadline"]]
-         for o in page["items"]],
-    )  # fmt: skip
+        [
+            [
+                o["id"],
+                o["name"],
+                _name(o["stage"]),
+                o["status"],
+                o["expected_revenue"],
+                o["probability"],
+                _name(o["salesperson"]),
+                _name(o["partner"]),
+                o["date_deadline"],
+            ]
+            for o in page["items"]
+        ],
+    )
 
 
 @sales_app.command("opportunity")
@@ -149,8 +174,10 @@ def opportunity_command(
     if as_json:
         print_json(shown)
         return
-    typer.echo(f"{shown['name']} — {_name(shown['stage'])} ({shown['status']}), "
-               f"{shown['expected_revenue']:g} at {shown['probability']:g}%")  # fmt: skip
+    typer.echo(
+        f"{shown['name']} — {_name(shown['stage'])} ({shown['status']}), "
+        f"{shown['expected_revenue']:g} at {shown['probability']:g}%"
+    )
     for step in shown["stage_history"]:
         typer.echo(f"  since {step['since']}: {step['stage']['name']}")
     for activity in shown["activities"]:
@@ -182,9 +209,20 @@ def accounts_command(
     table(
         f"Accounts of {vis.email} ({len(page['items'])} of {page['total']})",
         ["id", "name", "city", "salesperson", "open opps", "pipeline", "invoiced", "receivable"],
-        [[a["id"], a["name"], a["city"], _name(a["salesperson"]), a["open_opportunities"],
-          a["open_pipeline"], a["invoiced_net"], a["receivable"]] for a in page["items"]],
-    )  # fmt: skip
+        [
+            [
+                a["id"],
+                a["name"],
+                a["city"],
+                _name(a["salesperson"]),
+                a["open_opportunities"],
+                a["open_pipeline"],
+                a["invoiced_net"],
+                a["receivable"],
+            ]
+            for a in page["items"]
+        ],
+    )
 
 
 @sales_app.command("account")
@@ -205,10 +243,12 @@ def account_command(
         print_json(shown)
         return
     totals = shown["totals"]
-    typer.echo(f"{shown['name']}: {len(shown['contacts'])} contacts, "
-               f"{len(shown['opportunities'])} opportunities, {len(shown['invoices'])} invoices; "
-               f"pipeline {totals['open_pipeline']:g}, invoiced {totals['invoiced_net']:g}, "
-               f"receivable {totals['receivable']:g}")  # fmt: skip
+    typer.echo(
+        f"{shown['name']}: {len(shown['contacts'])} contacts, "
+        f"{len(shown['opportunities'])} opportunities, {len(shown['invoices'])} invoices; "
+        f"pipeline {totals['open_pipeline']:g}, invoiced {totals['invoiced_net']:g}, "
+        f"receivable {totals['receivable']:g}"
+    )
 
 
 @sales_app.command("invoices")
@@ -232,9 +272,15 @@ def invoices_command(
     from odoobridge.sales.serving import Paging
 
     filters = InvoiceFilters(
-        search=search, move_type=move_type, payment_state=payment_state, partner_id=partner,
-        user_id=salesperson, date_from=_day(start, "from"), date_to=_day(end, "to"), sort=sort,
-    )  # fmt: skip
+        search=search,
+        move_type=move_type,
+        payment_state=payment_state,
+        partner_id=partner,
+        user_id=salesperson,
+        date_from=_day(start, "from"),
+        date_to=_day(end, "to"),
+        sort=sort,
+    )
     with view_of(ctx, as_email) as (session, vis):
         page = list_invoices(session, vis, filters, Paging(limit, offset))
     if as_json:
@@ -244,10 +290,21 @@ def invoices_command(
     table(
         f"Invoices of {vis.email} ({len(page['items'])} of {page['total']})",
         ["id", "number", "type", "customer", "date", "due", "total", "residual", "payment"],
-        [[i["id"], i["name"], i["move_type"], _name(i["partner"]), i["invoice_date"],
-          i["invoice_date_due"], i["amount_total_signed"], i["amount_residual_signed"],
-          i["payment_state"]] for i in page["items"]],
-    )  # fmt: skip
+        [
+            [
+                i["id"],
+                i["name"],
+                i["move_type"],
+                _name(i["partner"]),
+                i["invoice_date"],
+                i["invoice_date_due"],
+                i["amount_total_signed"],
+                i["amount_residual_signed"],
+                i["payment_state"],
+            ]
+            for i in page["items"]
+        ],
+    )
 
 
 @sales_app.command("dashboard")
@@ -269,8 +326,10 @@ def dashboard_command(
         return
     _explain(vis)
     rows = [[key, value] for key, value in figures.items() if key not in ("forecast",)]
-    rows += [[f"forecast {f['month']}", f"{f['count']} · {f['value']:g} · {f['weighted']:g}"]
-             for f in figures["forecast"]]  # fmt: skip
+    rows += [
+        [f"forecast {f['month']}", f"{f['count']} · {f['value']:g} · {f['weighted']:g}"]
+        for f in figures["forecast"]
+    ]
     table(f"Dashboard of {vis.email}", ["KPI", "value"], rows)
 
 
@@ -293,9 +352,20 @@ def targets_command(
     table(
         f"Targets ({len(shown)})",
         ["id", "scope", "who", "from", "to", "amount", "won", "progress"],
-        [[t["id"], t["scope"], t["name"] or t["odoo_id"], t["period_start"], t["period_end"],
-          t["amount"], t["won"], f"{t['progress']:.0%}"] for t in shown],
-    )  # fmt: skip
+        [
+            [
+                t["id"],
+                t["scope"],
+                t["name"] or t["odoo_id"],
+                t["period_start"],
+                t["period_end"],
+                t["amount"],
+                t["won"],
+                f"{t['progress']:.0%}",
+            ]
+            for t in shown
+        ],
+    )
 
 
 def register(app: typer.Typer, sync_app: typer.Typer) -> None:

@@ -33,8 +33,14 @@ def sync_crm_command(
 
     state: CliState = ctx.obj
     with progress_bar(not as_json) as listeners:
-        run = sync_crm(state.store(), state.settings(), full=full, only=only,
-                       triggered_by=triggered_by(), listeners=listeners)  # fmt: skip
+        run = sync_crm(
+            state.store(),
+            state.settings(),
+            full=full,
+            only=only,
+            triggered_by=triggered_by(),
+            listeners=listeners,
+        )
     if as_json:
         print_json(run.as_dict())
         return
@@ -73,8 +79,9 @@ def link_command(
             link = reset_link(session, email, environment, by=triggered_by(), origin=Origin.cli())
         else:
             assert odoo_user is not None
-            link = set_link(session, email, odoo_user, environment, by=triggered_by(),
-                            origin=Origin.cli())  # fmt: skip
+            link = set_link(
+                session, email, odoo_user, environment, by=triggered_by(), origin=Origin.cli()
+            )
         shown = link.as_dict()
     if as_json:
         print_json(shown)
@@ -110,14 +117,18 @@ def links_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
         ["email", "account", "link", "odoo user", "salesperson", "team", "department", "matches"],
         [
             [
-                e["email"], e["account_status"], (e["link"] or {}).get("status", "not checked"),
-                (e["link"] or {}).get("odoo_user_id"), (e["link"] or {}).get("salesperson_name"),
-                (e["link"] or {}).get("team_name"), (e["link"] or {}).get("department_name"),
+                e["email"],
+                e["account_status"],
+                (e["link"] or {}).get("status", "not checked"),
+                (e["link"] or {}).get("odoo_user_id"),
+                (e["link"] or {}).get("salesperson_name"),
+                (e["link"] or {}).get("team_name"),
+                (e["link"] or {}).get("department_name"),
                 ", ".join(f"{c['odoo_user_id']} {c['login']}" for c in e["candidates"]),
             ]
             for e in shown
         ],
-    )  # fmt: skip
+    )
 
 
 def rules_command(
@@ -139,15 +150,19 @@ def rules_command(
     if answer["reason"]:
         raise ConfigError(answer["reason"])
     if not answer["rules"]:
-        typer.echo(f"every record rule of the sales models can be evaluated "
-                   f"(security run {answer['security_run_id']})")  # fmt: skip
+        typer.echo(
+            f"every record rule of the sales models can be evaluated "
+            f"(security run {answer['security_run_id']})"
+        )
         return
     table(
         f"Rules that deny (security run {answer['security_run_id']})",
         ["model", "rule", "name", "global", "why"],
-        [[r["model"], r["rule_id"], r["name"], r["is_global"], r["reason"]]
-         for r in answer["rules"]],
-    )  # fmt: skip
+        [
+            [r["model"], r["rule_id"], r["name"], r["is_global"], r["reason"]]
+            for r in answer["rules"]
+        ],
+    )
 
 
 def target_set_command(
@@ -165,8 +180,13 @@ def target_set_command(
     state: CliState = ctx.obj
     spec = TargetSpec(scope, odoo_id, _day(start, "--from"), _day(end, "--to"), amount)
     with state.store().session() as session:
-        target = set_target(session, spec, state.settings().sales_environment.value,
-                            by=triggered_by(), origin=Origin.cli())  # fmt: skip
+        target = set_target(
+            session,
+            spec,
+            state.settings().sales_environment.value,
+            by=triggered_by(),
+            origin=Origin.cli(),
+        )
         typer.echo(f"target {target.id}: {scope} {odoo_id} {start}…{end} {amount:g}")
 
 
@@ -197,12 +217,16 @@ def status_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
         "Integrations",
         ["source", "environment", "status", "last success", "what to set"],
         [
-            [s["label"], s["environment"], s["status"],
-             (s["last_success"] or {}).get("completed_at"),
-             s["setting"] if s["status"] == "not_configured" else ""]
+            [
+                s["label"],
+                s["environment"],
+                s["status"],
+                (s["last_success"] or {}).get("completed_at"),
+                s["setting"] if s["status"] == "not_configured" else "",
+            ]
             for s in statuses
         ],
-    )  # fmt: skip
+    )
 
 
 def _day(text: str, option: str) -> date:

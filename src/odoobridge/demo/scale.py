@@ -94,8 +94,14 @@ def inflate(dsn: str, sizes: ScaleSizes = DEFAULT_SIZES) -> dict[str, int]:
     return counts
 
 
-_COUNTED = ("res_users", "res_groups", "res_groups_users_rel", "res_groups_implied_rel",
-            "ir_model_access", "ir_rule")  # fmt: skip
+_COUNTED = (
+    "res_users",
+    "res_groups",
+    "res_groups_users_rel",
+    "res_groups_implied_rel",
+    "ir_model_access",
+    "ir_rule",
+)
 _BASE_TS = "timestamp '2026-11-01 08:00:00'"
 
 
@@ -231,8 +237,14 @@ def _generate(cur: psycopg.Cursor[Any], sizes: ScaleSizes) -> None:
         f"SELECT {r0} + i, {g0} + 1 + (i * 17) % {groups} "
         f"FROM generate_series(1, {sizes.rules}) AS i WHERE i % 5 <> 0",
     )
-    for table in ("res_partner", "res_users", "res_groups", "ir_model_access", "ir_rule",
-                  "res_users_log"):  # fmt: skip
+    for table in (
+        "res_partner",
+        "res_users",
+        "res_groups",
+        "ir_model_access",
+        "ir_rule",
+        "res_users_log",
+    ):
         _bump_sequence(cur, table)
 
 

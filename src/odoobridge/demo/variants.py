@@ -21,9 +21,15 @@ def production_variant(preprod: Path) -> dict[str, Any]:
         if rule["name"] == "Personal Leads":
             rule["domain"] = "[(1, '=', 1)]"
     document["groups"].append(
-        {"odoo_id": HOTFIX_GROUP, "name": "Discount Approval (hotfix)", "category_id": None,
-         "privilege_id": None, "share": False, "comment": "added in production during an incident"}
-    )  # fmt: skip
+        {
+            "odoo_id": HOTFIX_GROUP,
+            "name": "Discount Approval (hotfix)",
+            "category_id": None,
+            "privilege_id": None,
+            "share": False,
+            "comment": "added in production during an incident",
+        }
+    )
     demo = next(u["odoo_id"] for u in document["users"] if u["login"] == "demo")
     document["memberships"].append({"user_id": demo, "group_id": HOTFIX_GROUP})
     return document

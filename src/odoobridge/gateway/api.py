@@ -141,13 +141,13 @@ def search_calendar(criteria: gs.CalendarSearch, _p: Reader, client: Odoo) -> JS
 
 
 def _store(request: Request, principal: Principal, draft: gp.Draft) -> dict[str, Any]:
-    """Store the proposal in a write transaction of its own: on SQLite the request's session
-    has read (the API key) before Odoo was asked, and may no longer take the write lock."""
-    with get_store(request).write_session() as session:
-        proposal = gp.store_proposal(
-            session, get_settings(request), draft, actor=principal.actor, origin=origin_of(request)
-        )
-        return proposal.as_dict()
+    return gp.save_proposal(
+        get_store(request),
+        get_settings(request),
+        draft,
+        actor=principal.actor,
+        origin=origin_of(request),
+    )
 
 
 @router.post(
@@ -230,17 +230,7 @@ def proposal(proposal_id: str, session: DbSession, _p: Reader) -> dict[str, Any]
     "/proposals/{proposal_id}", response_model=gs.CancelOut, summary="Cancel a pending proposal"
 )
 def cancel(request: Request, proposal_id: str, principal: Proposer) -> dict[str, Any]:
-    may_any = principal.allows(Role.ADMIN) and (
-        principal.kind != "api_key" or "gateway:execute" in principal.scopes
-    )
-    with get_store(request).write_session() as session:
-        return gp.cancel_proposal(
-            session,
-            proposal_id,
-            actor=principal.actor,
-            may_cancel_any=may_any,
-            origin=origin_of(request),
-        )
+    return gp.cancel_as(get_store(request), proposal_id, principal, origin_of(request))
 
 
 @router.post(

@@ -19,10 +19,13 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from odoobridge.auth.audit import Origin, record
+from odoobridge.auth.principal import Principal
+from odoobridge.auth.roles import Role
 from odoobridge.errors import Conflict, Forbidden, NotFound
 from odoobridge.gateway.models import Proposal, ProposalStatus
 from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
+from odoobridge.store.engine import Store
 
 # The only calls the gateway makes that change Odoo. Never unlink, never anything else.
 ALLOWED_CALLS = frozenset(
@@ -115,6 +118,16 @@ def store_proposal(
         origin=origin,
     )
     return proposal
+
+
+def save_proposal(
+    store: Store, settings: Settings, draft: Draft, *, actor: str, origin: Origin | None = None
+) -> dict[str, Any]:
+    """Store the draft in a write transaction of its own and answer it as the API shows it. Its
+    own transaction: on SQLite a session that has read (the caller's key) before Odoo was asked
+    may no longer take the write lock."""
+    with store.write_session() as session:
+        return store_proposal(session, settings, draft, actor=actor, origin=origin).as_dict()
 
 
 def expire_due(session: Session, now: datetime | None = None) -> int:
@@ -217,3 +230,25 @@ def cancel_proposal(
         origin=origin,
     )
     return {"status": ProposalStatus.CANCELLED, "proposal_id": proposal_id}
+
+
+def may_cancel_any(principal: Principal) -> bool:
+    """Whether ``principal`` may cancel anyone's proposal: whoever may execute proposals (an
+    admin; a key also needs the gateway:execute scope)."""
+    return principal.allows(Role.ADMIN) and (
+        principal.kind != "api_key" or "gateway:execute" in principal.scopes
+    )
+
+
+def cancel_as(
+    store: Store, proposal_id: str, principal: Principal, origin: Origin | None = None
+) -> dict[str, Any]:
+    """Cancel a pending proposal on behalf of ``principal`` (its own write transaction)."""
+    with store.write_session() as session:
+        return cancel_proposal(
+            session,
+            proposal_id,
+            actor=principal.actor,
+            may_cancel_any=may_cancel_any(principal),
+            origin=origin,
+        )

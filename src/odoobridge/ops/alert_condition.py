@@ -35,8 +35,8 @@ Cleared = Callable[[Session, Settings, AlertState, datetime], Message]
 
 
 def base_url(settings: Settings) -> str:
-    """Where links in alerts point: ODOOBRIDGE_ALERTS_BASE_URL, else the address serve binds."""
-    return settings.alerts_base_url or f"http://{settings.host}:{settings.port}"
+    """Where links in alerts point: ODOOBRIDGE_PUBLIC_URL, else the address serve binds."""
+    return settings.public_url or f"http://{settings.host}:{settings.port}"
 
 
 def when(moment: datetime | None) -> str:

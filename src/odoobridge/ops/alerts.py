@@ -160,8 +160,14 @@ def _send(
         error = "; ".join(f"{d.channel}: {d.error}" for d in failed)
         if error != state.last_error:
             detail = {"title": message.title, "event": event, "error": error}
-            record(session, actor=ACTOR, action="alert.delivery_failed", target=target,
-                   detail=detail, origin=_ORIGIN)  # fmt: skip
+            record(
+                session,
+                actor=ACTOR,
+                action="alert.delivery_failed",
+                target=target,
+                detail=detail,
+                origin=_ORIGIN,
+            )
         state.last_error, state.last_error_at = error, now
     elif took:
         state.last_error = None

@@ -49,13 +49,18 @@ def run_alerts(
         with store.write_session() as session:
             report = evaluate_alerts(session, settings, now)
             if report.notifications:
-                stats = {"sent": report.sent, "failed": len(report.failures),
-                         "active": len(report.active)}  # fmt: skip
+                stats = {
+                    "sent": report.sent,
+                    "failed": len(report.failures),
+                    "active": len(report.active),
+                }
                 session.execute(
-                    update(SyncRun).where(SyncRun.id == run_id).values(
+                    update(SyncRun)
+                    .where(SyncRun.id == run_id)
+                    .values(
                         status=RunStatus.SUCCESS, completed_at=utcnow(), lock_key=None, stats=stats
                     )
-                )  # fmt: skip
+                )
             else:
                 session.execute(delete(SyncRun).where(SyncRun.id == run_id))
     except BaseException as exc:
@@ -186,6 +191,11 @@ def _recorded_backup(store: Store, settings: Settings) -> SyncRun:
         raise
     finally:
         with store.session() as session:
-            record(session, actor="scheduler", action="scheduled_backup", target=BACKUP_RUN,
-                   detail={"cron": settings.backup_schedule, **outcome},
-                   origin=Origin(user_agent="scheduler"))  # fmt: skip
+            record(
+                session,
+                actor="scheduler",
+                action="scheduled_backup",
+                target=BACKUP_RUN,
+                detail={"cron": settings.backup_schedule, **outcome},
+                origin=Origin(user_agent="scheduler"),
+            )

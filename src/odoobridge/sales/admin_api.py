@@ -42,17 +42,26 @@ def trigger_crm_sync(
     environment = settings.sales_environment.value
 
     def work(listeners: list[ProgressListener]) -> None:
-        sync_crm(store, settings, full=full, only=only, triggered_by=principal.actor,
-                 listeners=listeners)  # fmt: skip
+        sync_crm(
+            store, settings, full=full, only=only, triggered_by=principal.actor, listeners=listeners
+        )
 
     run_id = start_in_background(store, SYNC_TYPE, environment, work)
     with store.session() as session:
-        record(session, actor=principal.actor, action="sync_started",
-               target=f"{SYNC_TYPE}:{environment}",
-               detail={"run_id": run_id, "full": full, "only": only},
-               origin=origin_of(request))  # fmt: skip
-    return SyncStarted(run_id=run_id, sync_type=SYNC_TYPE, environment=environment,
-                       status_url=f"/api/sync/runs/{run_id}")  # fmt: skip
+        record(
+            session,
+            actor=principal.actor,
+            action="sync_started",
+            target=f"{SYNC_TYPE}:{environment}",
+            detail={"run_id": run_id, "full": full, "only": only},
+            origin=origin_of(request),
+        )
+    return SyncStarted(
+        run_id=run_id,
+        sync_type=SYNC_TYPE,
+        environment=environment,
+        status_url=f"/api/sync/runs/{run_id}",
+    )
 
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -60,20 +69,35 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/integrations/sync/odoo", response_model=SyncStarted, status_code=202,
-             responses=CONFLICT, summary="Sync Odoo's CRM (in the background)")  # fmt: skip
+@router.post(
+    "/integrations/sync/odoo",
+    response_model=SyncStarted,
+    status_code=202,
+    responses=CONFLICT,
+    summary="Sync Odoo's CRM (in the background)",
+)
 def sync_odoo(request: Request, principal: Admin, full: bool = False) -> SyncStarted:
     return trigger_crm_sync(request, principal, full=full)
 
 
-@router.post("/integrations/odoo/sync-users", response_model=SyncStarted, status_code=202,
-             responses=CONFLICT, summary="Sync Odoo's users and teams")  # fmt: skip
+@router.post(
+    "/integrations/odoo/sync-users",
+    response_model=SyncStarted,
+    status_code=202,
+    responses=CONFLICT,
+    summary="Sync Odoo's users and teams",
+)
 def sync_users(request: Request, principal: Admin) -> SyncStarted:
     return trigger_crm_sync(request, principal, only="users")
 
 
-@router.post("/integrations/odoo/sync-departments", response_model=SyncStarted, status_code=202,
-             responses=CONFLICT, summary="Sync Odoo's departments")  # fmt: skip
+@router.post(
+    "/integrations/odoo/sync-departments",
+    response_model=SyncStarted,
+    status_code=202,
+    responses=CONFLICT,
+    summary="Sync Odoo's departments",
+)
 def sync_departments(request: Request, principal: Admin) -> SyncStarted:
     return trigger_crm_sync(request, principal, only="departments")
 
@@ -95,8 +119,11 @@ def list_users(session: DbSession, _p: SuperAdmin, status: str | None = None) ->
     return [_user(session, a.id) for a in accounts.list_accounts(session, status=status)]
 
 
-@router.post("/admin/users/{account_id}/approve", response_model=AdminUser,
-             summary="Approve an account, then find its Odoo user")  # fmt: skip
+@router.post(
+    "/admin/users/{account_id}/approve",
+    response_model=AdminUser,
+    summary="Approve an account, then find its Odoo user",
+)
 def approve_user(
     request: Request,
     account_id: int,
@@ -105,10 +132,12 @@ def approve_user(
     body: ApproveIn | None = None,
 ) -> AdminUser:
     role = (body or ApproveIn()).role
-    account = accounts.approve_account(session, account_id, role=role, by=principal.actor,
-                                       origin=origin_of(request))  # fmt: skip
-    link_account(session, account, get_settings(request).sales_environment.value,
-                 by=principal.actor)  # fmt: skip
+    account = accounts.approve_account(
+        session, account_id, role=role, by=principal.actor, origin=origin_of(request)
+    )
+    link_account(
+        session, account, get_settings(request).sales_environment.value, by=principal.actor
+    )
     return _user(session, account_id)
 
 
@@ -124,42 +153,70 @@ def delete_user(
 ) -> dict[str, Any]:
     email = accounts.get_account(session, account_id).email
     kept = accounts.delete_account(
-        session, account_id, permanent=permanent,
+        session,
+        account_id,
+        permanent=permanent,
         by_account_id=principal.id if principal.kind == "session" else None,
-        by=principal.actor, origin=origin_of(request),
-    )  # fmt: skip
+        by=principal.actor,
+        origin=origin_of(request),
+    )
     forget_credentials(request)
     return {"id": account_id, "email": email, "status": kept.status if kept else "deleted"}
 
 
-@router.post("/admin/users/{account_id}/odoo-link", response_model=AdminUser,
-             summary="Link an account to an Odoo user by hand")  # fmt: skip
+@router.post(
+    "/admin/users/{account_id}/odoo-link",
+    response_model=AdminUser,
+    summary="Link an account to an Odoo user by hand",
+)
 def link_user(
     request: Request, account_id: int, body: LinkIn, session: DbSession, principal: SuperAdmin
 ) -> AdminUser:
     email = accounts.get_account(session, account_id).email
-    set_link(session, email, body.odoo_user_id, get_settings(request).sales_environment.value,
-             by=principal.actor, origin=origin_of(request))  # fmt: skip
+    set_link(
+        session,
+        email,
+        body.odoo_user_id,
+        get_settings(request).sales_environment.value,
+        by=principal.actor,
+        origin=origin_of(request),
+    )
     return _user(session, account_id)
 
 
-@router.delete("/admin/users/{account_id}/odoo-link", response_model=AdminUser,
-               summary="Remove an account's Odoo link (it sees no sales records)")  # fmt: skip
+@router.delete(
+    "/admin/users/{account_id}/odoo-link",
+    response_model=AdminUser,
+    summary="Remove an account's Odoo link (it sees no sales records)",
+)
 def unlink_user(
     request: Request, account_id: int, session: DbSession, principal: SuperAdmin
 ) -> AdminUser:
     email = accounts.get_account(session, account_id).email
-    remove_link(session, email, get_settings(request).sales_environment.value,
-                by=principal.actor, origin=origin_of(request))  # fmt: skip
+    remove_link(
+        session,
+        email,
+        get_settings(request).sales_environment.value,
+        by=principal.actor,
+        origin=origin_of(request),
+    )
     return _user(session, account_id)
 
 
-@router.post("/admin/users/{account_id}/odoo-link/auto", response_model=AdminUser,
-             summary="Match an account by e-mail again (undo a manual link)")  # fmt: skip
+@router.post(
+    "/admin/users/{account_id}/odoo-link/auto",
+    response_model=AdminUser,
+    summary="Match an account by e-mail again (undo a manual link)",
+)
 def relink_user(
     request: Request, account_id: int, session: DbSession, principal: SuperAdmin
 ) -> AdminUser:
     email = accounts.get_account(session, account_id).email
-    reset_link(session, email, get_settings(request).sales_environment.value,
-               by=principal.actor, origin=origin_of(request))  # fmt: skip
+    reset_link(
+        session,
+        email,
+        get_settings(request).sales_environment.value,
+        by=principal.actor,
+        origin=origin_of(request),
+    )
     return _user(session, account_id)

@@ -64,8 +64,14 @@ def caller_view(
     account = account_by_email(session, as_email)
     if account is None:
         raise NotFound(f"there is no account {as_email.strip()}: the Admin page lists them")
-    record(session, actor=principal.actor, action="sales_view_as", target=account.email,
-           detail={"path": request.url.path}, origin=origin_of(request))  # fmt: skip
+    record(
+        session,
+        actor=principal.actor,
+        action="sales_view_as",
+        target=account.email,
+        detail={"path": request.url.path},
+        origin=origin_of(request),
+    )
     return visibility_for(session, settings, account, as_of=as_of)
 
 
@@ -111,9 +117,17 @@ def list_opportunities(
 ) -> OpportunityPage:
     vis = caller_view(request, session, principal, as_email, as_of)
     filters = opportunities.LeadFilters(
-        search=search, stage_id=stage_id, team_id=team_id, user_id=salesperson_id, type=type,
-        status=status, date_field=date_field, date_from=date_from, date_to=date_to, sort=sort,
-    )  # fmt: skip
+        search=search,
+        stage_id=stage_id,
+        team_id=team_id,
+        user_id=salesperson_id,
+        type=type,
+        status=status,
+        date_field=date_field,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+    )
     page = opportunities.list_opportunities(session, vis, filters, Paging(limit, offset))
     return OpportunityPage.model_validate({**page, "visibility": vis.as_dict()})
 
@@ -182,9 +196,15 @@ def list_invoices(
 ) -> InvoicePage:
     vis = caller_view(request, session, principal, as_email)
     filters = invoices.InvoiceFilters(
-        search=search, move_type=move_type, payment_state=payment_state, partner_id=partner_id,
-        user_id=salesperson_id, date_from=date_from, date_to=date_to, sort=sort,
-    )  # fmt: skip
+        search=search,
+        move_type=move_type,
+        payment_state=payment_state,
+        partner_id=partner_id,
+        user_id=salesperson_id,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+    )
     page = invoices.list_invoices(session, vis, filters, Paging(limit, offset))
     return InvoicePage.model_validate({**page, "visibility": vis.as_dict()})
 
@@ -223,8 +243,9 @@ def list_targets(
 def set_target(request: Request, body: TargetIn, session: DbSession, principal: Admin) -> Target:
     spec = targets.TargetSpec(**body.model_dump())
     environment = get_settings(request).sales_environment.value
-    made = targets.set_target(session, spec, environment, by=principal.actor,
-                              origin=origin_of(request))  # fmt: skip
+    made = targets.set_target(
+        session, spec, environment, by=principal.actor, origin=origin_of(request)
+    )
     vis = caller_view(request, session, principal)
     (shown,) = [t for t in targets.list_targets(session, vis) if t["id"] == made.id]
     return Target.model_validate(shown)

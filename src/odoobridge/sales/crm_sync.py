@@ -150,10 +150,11 @@ def refresh_statistics(store: Store, stats: dict[str, Any]) -> None:
     tables = [
         FACT_TABLES[name].name
         for name, value in stats.items()
-        if name in FACT_TABLES and isinstance(value, dict)
+        if name in FACT_TABLES
+        and isinstance(value, dict)
         and value.get("added", 0) + value.get("changed", 0) + value.get("removed", 0)
         >= ANALYZE_AFTER
-    ]  # fmt: skip
+    ]
     if not tables:
         return
     try:

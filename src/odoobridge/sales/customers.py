@@ -45,12 +45,20 @@ def _partner(session: Session, vis: Visibility, r: Any) -> dict[str, Any]:
     users = names(session, vis, "users", [r["user_id"]])
     companies = names(session, vis, "companies", [r["company_id"]])
     return {
-        "id": r["odoo_id"], "name": r["name"], "complete_name": r["complete_name"],
-        "is_company": r["is_company"], "type": r["type"], "email": r["email"],
-        "phone": r["phone"], "city": r["city"], "country": r["country"], "active": r["active"],
-        "salesperson": ref(r["user_id"], users), "company": ref(r["company_id"], companies),
+        "id": r["odoo_id"],
+        "name": r["name"],
+        "complete_name": r["complete_name"],
+        "is_company": r["is_company"],
+        "type": r["type"],
+        "email": r["email"],
+        "phone": r["phone"],
+        "city": r["city"],
+        "country": r["country"],
+        "active": r["active"],
+        "salesperson": ref(r["user_id"], users),
+        "company": ref(r["company_id"], companies),
         "write_date": iso(r["write_date"]),
-    }  # fmt: skip
+    }
 
 
 def _members(session: Session, vis: Visibility, accounts: list[int]) -> dict[int, int]:
@@ -68,9 +76,14 @@ def _members(session: Session, vis: Visibility, accounts: list[int]) -> dict[int
 def _figures(session: Session, vis: Visibility, accounts: list[int]) -> dict[int, dict[str, Any]]:
     """Per account: open opportunities (count, value), won value, invoiced net, receivable."""
     figures: dict[int, dict[str, Any]] = defaultdict(
-        lambda: {"open_opportunities": 0, "open_pipeline": 0.0, "won": 0.0,
-                 "invoiced_net": 0.0, "receivable": 0.0}
-    )  # fmt: skip
+        lambda: {
+            "open_opportunities": 0,
+            "open_pipeline": 0.0,
+            "won": 0.0,
+            "invoiced_net": 0.0,
+            "receivable": 0.0,
+        }
+    )
     if not accounts:
         return {}
     members = _members(session, vis, accounts)
@@ -79,10 +92,9 @@ def _figures(session: Session, vis: Visibility, accounts: list[int]) -> dict[int
     for state, column in (("open", "open_pipeline"), ("won", "won")):
         query = (
             select(t.c.partner_id, func.count(), revenue)
-            .where(seen(vis, "leads"), t.c.partner_id.in_(list(members)),
-                   status_clause(state, won))  # type: ignore[arg-type]
+            .where(seen(vis, "leads"), t.c.partner_id.in_(list(members)), status_clause(state, won))  # type: ignore[arg-type]
             .group_by(t.c.partner_id)
-        )  # fmt: skip
+        )
         for partner_id, n, value in session.execute(query):
             entry = figures[members[partner_id]]
             entry[column] += float(value)
@@ -90,11 +102,14 @@ def _figures(session: Session, vis: Visibility, accounts: list[int]) -> dict[int
                 entry["open_opportunities"] += int(n)
     i = table("invoices")
     query = (
-        select(i.c.commercial_partner_id, func.sum(i.c.amount_untaxed_signed),
-               func.sum(i.c.amount_residual_signed))
+        select(
+            i.c.commercial_partner_id,
+            func.sum(i.c.amount_untaxed_signed),
+            func.sum(i.c.amount_residual_signed),
+        )
         .where(seen(vis, "invoices"), i.c.commercial_partner_id.in_(accounts))
         .group_by(i.c.commercial_partner_id)
-    )  # fmt: skip
+    )
     for account_id, invoiced, receivable in session.execute(query):
         figures[account_id]["invoiced_net"] = round(float(invoiced or 0), 2)
         figures[account_id]["receivable"] = round(float(receivable or 0), 2)
@@ -112,8 +127,9 @@ def _list_accounts(
         conditions.append(contains([p.c.name, p.c.email, p.c.city], filters.search))
     if filters.user_id is not None:
         conditions.append(p.c.user_id == filters.user_id)
-    total = remembered(vis, ("accounts", filters),
-                       lambda: count(session, select(p.c.id).where(*conditions)))  # fmt: skip
+    total = remembered(
+        vis, ("accounts", filters), lambda: count(session, select(p.c.id).where(*conditions))
+    )
     query = select(p).where(*conditions).order_by(*order_by(p, filters.sort, SORTS))
     found = list(session.execute(query.limit(paging.limit).offset(paging.offset)).mappings())
     figures = _figures(session, vis, [r["odoo_id"] for r in found])
@@ -126,8 +142,11 @@ def list_accounts(
 ) -> dict[str, Any]:
     """A page of what the person sees (kept per view and day: it cannot change until a new
     run)."""
-    return remembered(vis, ("accounts-page", filters, paging, today()),
-                      lambda: _list_accounts(session, vis, filters, paging))  # fmt: skip
+    return remembered(
+        vis,
+        ("accounts-page", filters, paging, today()),
+        lambda: _list_accounts(session, vis, filters, paging),
+    )
 
 
 def get_account(session: Session, vis: Visibility, partner_id: int) -> dict[str, Any]:
@@ -139,14 +158,21 @@ def get_account(session: Session, vis: Visibility, partner_id: int) -> dict[str,
         ).mappings()
     )
     if not found:
-        raise NotFound(f"there is no account {partner_id} you may see: `odoobridge sales "
-                       "accounts` lists those you may")  # fmt: skip
+        raise NotFound(
+            f"there is no account {partner_id} you may see: `odoobridge sales "
+            "accounts` lists those you may"
+        )
     account = _partner(session, vis, found[0])
     members = _members(session, vis, [partner_id])
     contacts = session.execute(
-        select(p).where(seen(vis, "partners"), p.c.commercial_partner_id == partner_id,
-                        p.c.odoo_id != partner_id).order_by(p.c.name, p.c.odoo_id)
-    ).mappings()  # fmt: skip
+        select(p)
+        .where(
+            seen(vis, "partners"),
+            p.c.commercial_partner_id == partner_id,
+            p.c.odoo_id != partner_id,
+        )
+        .order_by(p.c.name, p.c.odoo_id)
+    ).mappings()
     account["contacts"] = [_partner(session, vis, c) for c in contacts]
     t, won = table("leads"), won_stages(session, vis)
     leads = list(

@@ -65,8 +65,9 @@ def dashboard(
     if not vis.visible:
         return {**answer, **_empty()}
     today = datetime.now(UTC).date()  # overdue is relative to today
-    figures = remembered(vis, ("dashboard", start, end, today),
-                         lambda: _figures(session, vis, start, end))  # fmt: skip
+    figures = remembered(
+        vis, ("dashboard", start, end, today), lambda: _figures(session, vis, start, end)
+    )
     return {**answer, **figures}
 
 
@@ -83,11 +84,16 @@ def _figures(session: Session, vis: Visibility, start: date, end: date) -> dict[
     cycle = _days(session, t.c.create_date, t.c.date_closed)
     leads = session.execute(
         select(
-            _sum(is_open, 1), _sum(is_open, revenue), _sum(is_open, weighted),
-            _sum(is_won, 1), _sum(is_won, revenue), _sum(is_lost, 1), _sum(is_lost, revenue),
+            _sum(is_open, 1),
+            _sum(is_open, revenue),
+            _sum(is_open, weighted),
+            _sum(is_won, 1),
+            _sum(is_won, revenue),
+            _sum(is_lost, 1),
+            _sum(is_lost, revenue),
             func.avg(case((is_won, cycle), else_=None)),
         ).where(seen(vis, "leads"))
-    ).one()  # fmt: skip
+    ).one()
     open_count, open_value, weighted_value, won_count, won_value, lost_count, lost_value = (
         float(v) for v in leads[:7]
     )
@@ -119,10 +125,14 @@ def _forecast(
         .order_by(month)
     )
     return [
-        {"month": m, "count": int(n), "value": round(float(v or 0), 2),
-         "weighted": round(float(w or 0), 2)}
+        {
+            "month": m,
+            "count": int(n),
+            "value": round(float(v or 0), 2),
+            "weighted": round(float(w or 0), 2),
+        }
         for m, n, v, w in session.execute(query)
-    ]  # fmt: skip
+    ]
 
 
 def _overdue(session: Session, vis: Visibility) -> int:

@@ -126,9 +126,20 @@ NOT_LIKES = frozenset({"not like", "not ilike"})
 HIERARCHY = frozenset({"child_of", "parent_of"})
 LEAF_OPERATORS = frozenset({"=", "!=", "in", "not in", "any", *INEQUALITIES, *LIKES, *HIERARCHY})
 _ODOO_OPERATORS = LEAF_OPERATORS | {"<>", "=?", "not any"}
-_NEGATE_16 = {"<": ">=", ">": "<=", "<=": ">", ">=": "<", "=": "!=", "!=": "=", "in": "not in",
-              "not in": "in", "like": "not like", "ilike": "not ilike", "not like": "like",
-              "not ilike": "ilike"}  # fmt: skip
+_NEGATE_16 = {
+    "<": ">=",
+    ">": "<=",
+    "<=": ">",
+    ">=": "<",
+    "=": "!=",
+    "!=": "=",
+    "in": "not in",
+    "not in": "in",
+    "like": "not like",
+    "ilike": "not ilike",
+    "not like": "like",
+    "not ilike": "ilike",
+}
 _NEGATE_17 = {**_NEGATE_16, "any": "not any", "not any": "any"}
 
 
@@ -191,12 +202,33 @@ class ParsedDomain:
     names: frozenset[str]
 
 
-_ALLOWED = (ast.Expression, ast.Constant, ast.List, ast.Tuple, ast.Name, ast.Attribute, ast.Call,
-            ast.BinOp, ast.Add, ast.UnaryOp, ast.USub, ast.UAdd, ast.Load)  # fmt: skip
-_WHAT = {ast.ListComp: "a list comprehension", ast.GeneratorExp: "a generator",
-         ast.Subscript: "indexing", ast.Compare: "a comparison", ast.BoolOp: "and/or",
-         ast.IfExp: "a conditional expression", ast.Lambda: "a lambda", ast.Dict: "a dict",
-         ast.keyword: "a keyword argument", ast.Starred: "unpacking"}  # fmt: skip
+_ALLOWED = (
+    ast.Expression,
+    ast.Constant,
+    ast.List,
+    ast.Tuple,
+    ast.Name,
+    ast.Attribute,
+    ast.Call,
+    ast.BinOp,
+    ast.Add,
+    ast.UnaryOp,
+    ast.USub,
+    ast.UAdd,
+    ast.Load,
+)
+_WHAT = {
+    ast.ListComp: "a list comprehension",
+    ast.GeneratorExp: "a generator",
+    ast.Subscript: "indexing",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "a conditional expression",
+    ast.Lambda: "a lambda",
+    ast.Dict: "a dict",
+    ast.keyword: "a keyword argument",
+    ast.Starred: "unpacking",
+}
 MAX_TEXT = 20_000
 
 
@@ -440,8 +472,10 @@ class _Binder:
         if op == "=?":
             op = "in" if isinstance(right, list | tuple) else "="
         if op in ("in", "not in"):
-            values = tuple(self.scalar(v, listed=True) for v in (
-                right if isinstance(right, list | tuple) else [right]))  # fmt: skip
+            values = tuple(
+                self.scalar(v, listed=True)
+                for v in (right if isinstance(right, list | tuple) else [right])
+            )
             return Leaf(name, op, values) if values else FALSE if op == "in" else TRUE
         if op in ("=", "!="):
             return Leaf(name, op, self.scalar(right))
@@ -557,8 +591,9 @@ class _Evaluator:
         if op in HIERARCHY and name == "id":
             return self.hierarchy(get(record, "id"), path, op, operand)
         if op in HIERARCHY:
-            return any(self.hierarchy(t.record_id, here, op, operand)
-                       for t in self.targets(value, here))  # fmt: skip
+            return any(
+                self.hierarchy(t.record_id, here, op, operand) for t in self.targets(value, here)
+            )
         return compare(value, op, operand)
 
     def many(self, value: Any, op: str, operand: Any, here: str) -> bool:
@@ -576,8 +611,9 @@ class _Evaluator:
         if op == "any":
             return any(self.test(operand, target, here) for target in self.targets(value, here))
         if op in HIERARCHY:
-            return any(self.hierarchy(t.record_id, here, op, operand)
-                       for t in self.targets(value, here))  # fmt: skip
+            return any(
+                self.hierarchy(t.record_id, here, op, operand) for t in self.targets(value, here)
+            )
         raise UnsupportedDomain(f"the operator '{op}' on a many2many/one2many")
 
     def targets(self, value: Any, path: str) -> Iterator[_Related]:

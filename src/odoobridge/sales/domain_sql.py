@@ -378,8 +378,12 @@ def _scalar(column: ColumnElement[Any], op: str, value: Any, negated: bool) -> A
         return guarded(column.not_in(values), not with_null)
     if op in INEQUALITIES:
         operand = typed(value)
-        compared = {"<": column < operand, "<=": column <= operand, ">": column > operand,
-                    ">=": column >= operand}[op]  # fmt: skip
+        compared = {
+            "<": column < operand,
+            "<=": column <= operand,
+            ">": column > operand,
+            ">=": column >= operand,
+        }[op]
         return guarded(compared, False)
     if op in LIKES:
         text = column if kind == "text" else cast(column, String)

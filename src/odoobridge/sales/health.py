@@ -61,9 +61,14 @@ def rules_check(session: Session, settings: Settings) -> dict[str, Any]:
     maps = field_maps(environment.value, None)
     for model in SERVED_MODELS:
         for rule, reason in unsupported_rules(index, model, maps[model]):
-            answer["rules"].append({
-                "model": model, "rule_id": rule.odoo_id, "name": rule.name,
-                "is_global": not index.snap.rule_groups.get(rule.odoo_id), "domain": rule.domain,
-                "reason": reason,
-            })  # fmt: skip
+            answer["rules"].append(
+                {
+                    "model": model,
+                    "rule_id": rule.odoo_id,
+                    "name": rule.name,
+                    "is_global": not index.snap.rule_groups.get(rule.odoo_id),
+                    "domain": rule.domain,
+                    "reason": reason,
+                }
+            )
     return answer

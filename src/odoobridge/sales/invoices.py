@@ -28,11 +28,24 @@ from odoobridge.sales.serving import (
 )
 from odoobridge.sales.visibility import Visibility
 
-SORTS = ("invoice_date", "invoice_date_due", "name", "amount_total_signed",
-         "amount_residual_signed", "write_date")  # fmt: skip
+SORTS = (
+    "invoice_date",
+    "invoice_date_due",
+    "name",
+    "amount_total_signed",
+    "amount_residual_signed",
+    "write_date",
+)
 MOVE_TYPES = ("out_invoice", "out_refund")
-PAYMENT_STATES = ("not_paid", "in_payment", "paid", "partial", "reversed", "invoicing_legacy",
-                  "blocked")  # fmt: skip
+PAYMENT_STATES = (
+    "not_paid",
+    "in_payment",
+    "paid",
+    "partial",
+    "reversed",
+    "invoicing_legacy",
+    "blocked",
+)
 
 
 @dataclass(frozen=True)
@@ -54,28 +67,36 @@ class InvoiceFilters:
 
 
 def invoice_items(session: Session, vis: Visibility, found: list[RowMapping]) -> list[Any]:
-    partners = names(session, vis, "partners", (r["commercial_partner_id"] for r in found),
-                     "complete_name")  # fmt: skip
+    partners = names(
+        session, vis, "partners", (r["commercial_partner_id"] for r in found), "complete_name"
+    )
     users = names(session, vis, "users", (r["invoice_user_id"] for r in found))
     teams = names(session, vis, "teams", (r["team_id"] for r in found))
     companies = names(session, vis, "companies", (r["company_id"] for r in found))
     today = datetime.now(UTC).date()
     return [
         {
-            "id": r["odoo_id"], "name": r["name"], "move_type": r["move_type"],
-            "state": r["state"], "payment_state": r["payment_state"],
+            "id": r["odoo_id"],
+            "name": r["name"],
+            "move_type": r["move_type"],
+            "state": r["state"],
+            "payment_state": r["payment_state"],
             "partner": ref(r["commercial_partner_id"], partners),
-            "salesperson": ref(r["invoice_user_id"], users), "team": ref(r["team_id"], teams),
+            "salesperson": ref(r["invoice_user_id"], users),
+            "team": ref(r["team_id"], teams),
             "company": ref(r["company_id"], companies),
-            "invoice_date": iso(r["invoice_date"]), "invoice_date_due": iso(r["invoice_date_due"]),
+            "invoice_date": iso(r["invoice_date"]),
+            "invoice_date_due": iso(r["invoice_date_due"]),
             "amount_untaxed_signed": r["amount_untaxed_signed"],
             "amount_total_signed": r["amount_total_signed"],
-            "amount_residual_signed": r["amount_residual_signed"], "currency": r["currency"],
-            "overdue": bool(r["amount_residual_signed"]) and r["invoice_date_due"] is not None
+            "amount_residual_signed": r["amount_residual_signed"],
+            "currency": r["currency"],
+            "overdue": bool(r["amount_residual_signed"])
+            and r["invoice_date_due"] is not None
             and r["invoice_date_due"] < today,
         }
         for r in found
-    ]  # fmt: skip
+    ]
 
 
 def _list_invoices(
@@ -87,15 +108,18 @@ def _list_invoices(
     conditions: list[Any] = [seen(vis, "invoices")]
     if filters.search:
         conditions.append(contains([t.c.name], filters.search))
-    for column, value in (("move_type", filters.move_type),
-                          ("payment_state", filters.payment_state),
-                          ("commercial_partner_id", filters.partner_id),
-                          ("invoice_user_id", filters.user_id)):  # fmt: skip
+    for column, value in (
+        ("move_type", filters.move_type),
+        ("payment_state", filters.payment_state),
+        ("commercial_partner_id", filters.partner_id),
+        ("invoice_user_id", filters.user_id),
+    ):
         if value is not None:
             conditions.append(t.c[column] == value)
     conditions += within(t.c.invoice_date, filters.date_from, filters.date_to)
-    total = remembered(vis, ("invoices", filters),
-                       lambda: count(session, select(t.c.id).where(*conditions)))  # fmt: skip
+    total = remembered(
+        vis, ("invoices", filters), lambda: count(session, select(t.c.id).where(*conditions))
+    )
     query = select(t).where(*conditions).order_by(*order_by(t, filters.sort, SORTS))
     found = list(session.execute(query.limit(paging.limit).offset(paging.offset)).mappings())
     return {
@@ -111,8 +135,11 @@ def list_invoices(
 ) -> dict[str, Any]:
     """A page of what the person sees (kept per view and day: it cannot change until a new
     run)."""
-    return remembered(vis, ("invoices-page", filters, paging, today()),
-                      lambda: _list_invoices(session, vis, filters, paging))  # fmt: skip
+    return remembered(
+        vis,
+        ("invoices-page", filters, paging, today()),
+        lambda: _list_invoices(session, vis, filters, paging),
+    )
 
 
 def orders_of(session: Session, vis: Visibility, partner_ids: list[int]) -> list[dict[str, Any]]:
@@ -127,10 +154,15 @@ def orders_of(session: Session, vis: Visibility, partner_ids: list[int]) -> list
     users = names(session, vis, "users", (r["user_id"] for r in found))
     return [
         {
-            "id": r["odoo_id"], "name": r["name"], "state": r["state"],
-            "salesperson": ref(r["user_id"], users), "opportunity_id": r["opportunity_id"],
-            "date_order": iso(r["date_order"]), "amount_untaxed": r["amount_untaxed"],
-            "amount_total": r["amount_total"], "currency": r["currency"],
+            "id": r["odoo_id"],
+            "name": r["name"],
+            "state": r["state"],
+            "salesperson": ref(r["user_id"], users),
+            "opportunity_id": r["opportunity_id"],
+            "date_order": iso(r["date_order"]),
+            "amount_untaxed": r["amount_untaxed"],
+            "amount_total": r["amount_total"],
+            "currency": r["currency"],
         }
         for r in found
-    ]  # fmt: skip
+    ]

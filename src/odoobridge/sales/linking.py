@@ -61,9 +61,14 @@ def load_people(session: Session, environment: str) -> OdooPeople:
     users = FACT_TABLES["users"]
     people = OdooPeople()
     query = select(
-        users.c.odoo_id, users.c.login, users.c.name, users.c.email, users.c.active,
-        users.c.company_id, users.c.team_id,
-    ).where(alive_now(users, environment))  # fmt: skip
+        users.c.odoo_id,
+        users.c.login,
+        users.c.name,
+        users.c.email,
+        users.c.active,
+        users.c.company_id,
+        users.c.team_id,
+    ).where(alive_now(users, environment))
     for row in session.execute(query):
         person = OdooPerson(*row)
         people.users[person.odoo_id] = person
@@ -254,8 +259,14 @@ def set_link(
     _describe(link, people, odoo_user_id)
     link.checked_at = link.changed_at = utcnow()
     link.changed_by = by
-    record(session, actor=by, action="sales_link_set", target=account.email,
-           detail={"odoo_user_id": odoo_user_id, "login": person.login}, origin=origin)  # fmt: skip
+    record(
+        session,
+        actor=by,
+        action="sales_link_set",
+        target=account.email,
+        detail={"odoo_user_id": odoo_user_id, "login": person.login},
+        origin=origin,
+    )
     session.flush()
     return link
 
@@ -275,8 +286,14 @@ def remove_link(
     link.team_id = link.department_id = link.company_id = None
     link.checked_at = link.changed_at = utcnow()
     link.changed_by = by
-    record(session, actor=by, action="sales_link_removed", target=account.email,
-           detail={"was": was}, origin=origin)  # fmt: skip
+    record(
+        session,
+        actor=by,
+        action="sales_link_removed",
+        target=account.email,
+        detail={"was": was},
+        origin=origin,
+    )
     session.flush()
     return link
 

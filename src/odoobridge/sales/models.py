@@ -46,8 +46,14 @@ def _by(table: str, column: str) -> Index:
 def _alive_by(table: str, column: str) -> Index:
     """The alive rows in ``column`` order: a page of the current state reads a few rows."""
     alive = text("last_seen_run_id IS NULL")
-    return Index(f"ix_{table}_alive_{column}", "environment", column, "odoo_id",
-                 postgresql_where=alive, sqlite_where=alive)  # fmt: skip
+    return Index(
+        f"ix_{table}_alive_{column}",
+        "environment",
+        column,
+        "odoo_id",
+        postgresql_where=alive,
+        sqlite_where=alive,
+    )
 
 
 class SalesCompany(TemporalFact, Base):

@@ -32,8 +32,15 @@ from odoobridge.sales.visibility import Visibility
 from odoobridge.sync.models import SyncRun
 
 STATUSES = ("open", "won", "lost", "archived", "all")
-SORTS = ("name", "expected_revenue", "probability", "date_deadline", "date_closed",
-         "create_date", "write_date")  # fmt: skip
+SORTS = (
+    "name",
+    "expected_revenue",
+    "probability",
+    "date_deadline",
+    "date_closed",
+    "create_date",
+    "write_date",
+)
 DATE_FIELDS = ("create_date", "date_deadline", "date_closed")
 
 
@@ -65,8 +72,11 @@ def status_clause(status: str, won: list[int]) -> ColumnElement[bool] | None:
     t = table("leads")
     is_won = t.c.stage_id.in_(won) if won else None
     if status == "open":
-        return and_(t.c.active.is_(True), or_(t.c.stage_id.is_(None), not_(is_won))) if (
-            is_won is not None) else t.c.active.is_(True)  # fmt: skip
+        return (
+            and_(t.c.active.is_(True), or_(t.c.stage_id.is_(None), not_(is_won)))
+            if (is_won is not None)
+            else t.c.active.is_(True)
+        )
     if status == "won":
         return and_(t.c.active.is_(True), is_won) if is_won is not None else t.c.id.is_(None)
     if status == "lost":
@@ -88,10 +98,15 @@ def _conditions(vis: Visibility, filters: LeadFilters, won: list[int]) -> list[A
     t = table("leads")
     conditions: list[Any] = [seen(vis, "leads")]
     if filters.search:
-        conditions.append(contains([t.c.name, t.c.partner_name, t.c.contact_name,
-                                    t.c.email_from], filters.search))  # fmt: skip
-    for column, value in (("stage_id", filters.stage_id), ("team_id", filters.team_id),
-                          ("user_id", filters.user_id), ("type", filters.type)):  # fmt: skip
+        conditions.append(
+            contains([t.c.name, t.c.partner_name, t.c.contact_name, t.c.email_from], filters.search)
+        )
+    for column, value in (
+        ("stage_id", filters.stage_id),
+        ("team_id", filters.team_id),
+        ("user_id", filters.user_id),
+        ("type", filters.type),
+    ):
         if value is not None:
             conditions.append(t.c[column] == value)
     if filters.partner_ids is not None:
@@ -117,20 +132,34 @@ def items(session: Session, vis: Visibility, found: list[RowMapping], won: list[
     for r in found:
         tagged = str(r["tag_ids"]).split(",") if r["tag_ids"] else []
         revenue, probability = r["expected_revenue"] or 0.0, r["probability"] or 0.0
-        shown.append({
-            "id": r["odoo_id"], "name": r["name"], "type": r["type"], "active": r["active"],
-            "status": lead_status(r["active"], r["probability"], r["stage_id"], won),
-            "stage": ref(r["stage_id"], stages), "probability": probability,
-            "expected_revenue": revenue, "weighted_revenue": round(revenue * probability / 100, 2),
-            "date_deadline": iso(r["date_deadline"]), "date_closed": iso(r["date_closed"]),
-            "salesperson": ref(r["user_id"], users), "team": ref(r["team_id"], teams),
-            "partner": ref(r["partner_id"], partners), "company": ref(r["company_id"], companies),
-            "lost_reason": reasons.get(r["lost_reason_id"]) if r["lost_reason_id"] else None,
-            "tags": [tags.get(int(i)) for i in tagged],
-            "partner_name": r["partner_name"], "contact_name": r["contact_name"],
-            "email_from": r["email_from"], "phone": r["phone"], "priority": r["priority"],
-            "create_date": iso(r["create_date"]), "write_date": iso(r["write_date"]),
-        })  # fmt: skip
+        shown.append(
+            {
+                "id": r["odoo_id"],
+                "name": r["name"],
+                "type": r["type"],
+                "active": r["active"],
+                "status": lead_status(r["active"], r["probability"], r["stage_id"], won),
+                "stage": ref(r["stage_id"], stages),
+                "probability": probability,
+                "expected_revenue": revenue,
+                "weighted_revenue": round(revenue * probability / 100, 2),
+                "date_deadline": iso(r["date_deadline"]),
+                "date_closed": iso(r["date_closed"]),
+                "salesperson": ref(r["user_id"], users),
+                "team": ref(r["team_id"], teams),
+                "partner": ref(r["partner_id"], partners),
+                "company": ref(r["company_id"], companies),
+                "lost_reason": reasons.get(r["lost_reason_id"]) if r["lost_reason_id"] else None,
+                "tags": [tags.get(int(i)) for i in tagged],
+                "partner_name": r["partner_name"],
+                "contact_name": r["contact_name"],
+                "email_from": r["email_from"],
+                "phone": r["phone"],
+                "priority": r["priority"],
+                "create_date": iso(r["create_date"]),
+                "write_date": iso(r["write_date"]),
+            }
+        )
     return shown
 
 
@@ -144,8 +173,9 @@ def _list_opportunities(
     won = won_stages(session, vis)
     conditions = _conditions(vis, filters, won)
     query = select(t).where(*conditions)
-    total = remembered(vis, ("leads", filters),
-                       lambda: count(session, select(t.c.id).where(*conditions)))  # fmt: skip
+    total = remembered(
+        vis, ("leads", filters), lambda: count(session, select(t.c.id).where(*conditions))
+    )
     page = query.order_by(*order_by(t, filters.sort, SORTS)).limit(paging.limit)
     found = list(session.execute(page.offset(paging.offset)).mappings())
     return {
@@ -161,8 +191,11 @@ def list_opportunities(
 ) -> dict[str, Any]:
     """A page of what the person sees (kept per view and day: it cannot change until a new
     run)."""
-    return remembered(vis, ("leads-page", filters, paging, today()),
-                      lambda: _list_opportunities(session, vis, filters, paging))  # fmt: skip
+    return remembered(
+        vis,
+        ("leads-page", filters, paging, today()),
+        lambda: _list_opportunities(session, vis, filters, paging),
+    )
 
 
 def get_opportunity(session: Session, vis: Visibility, lead_id: int) -> dict[str, Any]:
@@ -172,8 +205,10 @@ def get_opportunity(session: Session, vis: Visibility, lead_id: int) -> dict[str
         session.execute(select(t).where(seen(vis, "leads"), t.c.odoo_id == lead_id)).mappings()
     )
     if not found:
-        raise NotFound(f"there is no opportunity {lead_id} you may see: `odoobridge sales "
-                       "opportunities` lists those you may")  # fmt: skip
+        raise NotFound(
+            f"there is no opportunity {lead_id} you may see: `odoobridge sales "
+            "opportunities` lists those you may"
+        )
     won = won_stages(session, vis)
     shown: dict[str, Any] = items(session, vis, found, won)[0]
     shown["stage_history"] = stage_history(session, vis, lead_id)
@@ -186,20 +221,22 @@ def stage_history(session: Session, vis: Visibility, lead_id: int) -> list[dict[
     stage update, else when the sync first saw it) — read from the lead's temporal versions."""
     t = table("leads")
     query = (
-        select(t.c.stage_id, t.c.date_last_stage_update, t.c.first_seen_run_id,
-               SyncRun.completed_at)
+        select(
+            t.c.stage_id, t.c.date_last_stage_update, t.c.first_seen_run_id, SyncRun.completed_at
+        )
         .join(SyncRun, SyncRun.id == t.c.first_seen_run_id)
         .where(t.c.environment == vis.environment, t.c.odoo_id == lead_id)
         .order_by(t.c.first_seen_run_id)
-    )  # fmt: skip
+    )
     if vis.run_id is not None:
         query = query.where(t.c.first_seen_run_id <= vis.run_id)
     history: list[dict[str, Any]] = []
     for stage_id, changed, run_id, seen_at in session.execute(query):
         if history and history[-1]["stage"]["id"] == stage_id:
             continue
-        history.append({"stage": {"id": stage_id}, "since": iso(changed or seen_at),
-                        "seen_in_run": run_id})  # fmt: skip
+        history.append(
+            {"stage": {"id": stage_id}, "since": iso(changed or seen_at), "seen_in_run": run_id}
+        )
     stage_names = names(session, vis, "stages", (h["stage"]["id"] for h in history))
     for entry in history:
         entry["stage"]["name"] = stage_names.get(entry["stage"]["id"])
@@ -228,10 +265,13 @@ def activities(session: Session, vis: Visibility, lead_ids: list[int]) -> list[d
     today = datetime.now(UTC).date()
     return [
         {
-            "id": r["odoo_id"], "opportunity_id": r["lead_id"], "type": r["activity_type"],
-            "summary": r["summary"], "date_deadline": iso(r["date_deadline"]),
+            "id": r["odoo_id"],
+            "opportunity_id": r["lead_id"],
+            "type": r["activity_type"],
+            "summary": r["summary"],
+            "date_deadline": iso(r["date_deadline"]),
             "state": activity_state(r["date_deadline"], today),
             "assigned_to": ref(r["user_id"], users),
         }
         for r in found
-    ]  # fmt: skip
+    ]

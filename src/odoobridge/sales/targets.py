@@ -54,19 +54,35 @@ def set_target(
     was = target.amount if target is not None else None
     if target is None:
         target = SalesTarget(
-            environment=environment, scope=spec.scope, odoo_id=spec.odoo_id,
-            period_start=spec.period_start, period_end=spec.period_end, amount=spec.amount,
-            created_at=utcnow(), created_by=by, updated_at=utcnow(), updated_by=by,
-        )  # fmt: skip
+            environment=environment,
+            scope=spec.scope,
+            odoo_id=spec.odoo_id,
+            period_start=spec.period_start,
+            period_end=spec.period_end,
+            amount=spec.amount,
+            created_at=utcnow(),
+            created_by=by,
+            updated_at=utcnow(),
+            updated_by=by,
+        )
         session.add(target)
     else:
         target.amount, target.updated_at, target.updated_by = spec.amount, utcnow(), by
     session.flush()
-    record(session, actor=by, action="sales_target_set", target=f"target:{target.id}",
-           detail={"scope": spec.scope, "odoo_id": spec.odoo_id, "amount": spec.amount,
-                   "was": was, "period": [spec.period_start.isoformat(),
-                                          spec.period_end.isoformat()]},
-           origin=origin)  # fmt: skip
+    record(
+        session,
+        actor=by,
+        action="sales_target_set",
+        target=f"target:{target.id}",
+        detail={
+            "scope": spec.scope,
+            "odoo_id": spec.odoo_id,
+            "amount": spec.amount,
+            "was": was,
+            "period": [spec.period_start.isoformat(), spec.period_end.isoformat()],
+        },
+        origin=origin,
+    )
     return target
 
 
@@ -74,9 +90,14 @@ def delete_target(session: Session, target_id: int, *, by: str, origin: Origin) 
     target = session.get(SalesTarget, target_id)
     if target is None:
         raise NotFound(f"there is no target {target_id}: `odoobridge sales targets` lists them")
-    record(session, actor=by, action="sales_target_deleted", target=f"target:{target.id}",
-           detail={"scope": target.scope, "odoo_id": target.odoo_id, "amount": target.amount},
-           origin=origin)  # fmt: skip
+    record(
+        session,
+        actor=by,
+        action="sales_target_deleted",
+        target=f"target:{target.id}",
+        detail={"scope": target.scope, "odoo_id": target.odoo_id, "amount": target.amount},
+        origin=origin,
+    )
     session.delete(target)
     session.flush()
 
@@ -104,19 +125,29 @@ def list_targets(
     if on is not None:
         query = query.where(SalesTarget.period_start <= on, SalesTarget.period_end >= on)
     targets = list(session.scalars(query.order_by(SalesTarget.period_start, SalesTarget.id)))
-    people = names(session, vis, "users",
-                   (t.odoo_id for t in targets if t.scope == TargetScope.SALESPERSON))  # fmt: skip
-    teams = names(session, vis, "teams",
-                  (t.odoo_id for t in targets if t.scope == TargetScope.TEAM))  # fmt: skip
+    people = names(
+        session, vis, "users", (t.odoo_id for t in targets if t.scope == TargetScope.SALESPERSON)
+    )
+    teams = names(
+        session, vis, "teams", (t.odoo_id for t in targets if t.scope == TargetScope.TEAM)
+    )
     shown = []
     for target in targets:
         won = won_revenue(session, vis, target)
         label = (people if target.scope == TargetScope.SALESPERSON else teams).get(target.odoo_id)
-        shown.append({
-            "id": target.id, "scope": target.scope, "odoo_id": target.odoo_id, "name": label,
-            "period_start": target.period_start.isoformat(),
-            "period_end": target.period_end.isoformat(), "amount": target.amount,
-            "won": won, "progress": round(won / target.amount, 4),
-            "updated_at": target.updated_at.isoformat(), "updated_by": target.updated_by,
-        })  # fmt: skip
+        shown.append(
+            {
+                "id": target.id,
+                "scope": target.scope,
+                "odoo_id": target.odoo_id,
+                "name": label,
+                "period_start": target.period_start.isoformat(),
+                "period_end": target.period_end.isoformat(),
+                "amount": target.amount,
+                "won": won,
+                "progress": round(won / target.amount, 4),
+                "updated_at": target.updated_at.isoformat(),
+                "updated_by": target.updated_by,
+            }
+        )
     return shown

@@ -112,14 +112,18 @@ class Visibility:
 def _link_reason(link: SalesLink, email: str) -> str:
     fix = f"`odoobridge sales link {email} --odoo-user ID`"
     if link.status == LinkStatus.NOT_FOUND:
-        return (f"no Odoo user has {email} as login or e-mail: a super admin can link your "
-                f"account to one ({fix})")  # fmt: skip
+        return (
+            f"no Odoo user has {email} as login or e-mail: a super admin can link your "
+            f"account to one ({fix})"
+        )
     if link.status == LinkStatus.AMBIGUOUS:
         ids = ", ".join(str(i) for i in link.candidates)
         return f"the Odoo users {ids} share {email}: a super admin must pick yours ({fix})"
     if link.status == LinkStatus.ARCHIVED:
-        return (f"your Odoo user {link.odoo_user_id} is archived in Odoo: sales records are "
-                "shown only while it is active")  # fmt: skip
+        return (
+            f"your Odoo user {link.odoo_user_id} is archived in Odoo: sales records are "
+            "shown only while it is active"
+        )
     return f"a super admin removed your account's link to Odoo ({fix} links it again)"
 
 

@@ -146,8 +146,14 @@ class OdooApiReader:
         for read in plan.required():
             raw[read.model] = self._all(caller, read)
         skipped, absent = self._optional(caller, plan, raw)
-        settled = settle(caller, plan, raw, page_size=self.target.page_size,
-                         rereads=self.target.rereads, phase=self._phase)  # fmt: skip
+        settled = settle(
+            caller,
+            plan,
+            raw,
+            page_size=self.target.page_size,
+            rereads=self.target.rereads,
+            phase=self._phase,
+        )
         self._rows = build_rows(plan, raw)
         config = self.target.config
         self.info = SourceInfo(

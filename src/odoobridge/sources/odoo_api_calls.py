@@ -170,9 +170,13 @@ class ApiCaller:
         last = 0
         while True:
             page: list[dict[str, Any]] = self.call(
-                model, "search_read", [*(domain or []), ["id", ">", last]],
-                fields=fields, limit=page_size, order="id",
-            )  # fmt: skip
+                model,
+                "search_read",
+                [*(domain or []), ["id", ">", last]],
+                fields=fields,
+                limit=page_size,
+                order="id",
+            )
             if page:
                 yield page
             if len(page) < page_size:

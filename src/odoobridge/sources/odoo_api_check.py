@@ -94,11 +94,15 @@ def diagnose_api(target: OdooApiTarget) -> ApiDiagnosis:
         checks = [_check(caller, read, reasons, False) for read in plan.required()]
         checks += [_check(caller, read, reasons, True) for read in plan.optional()]
         diagnosis = ApiDiagnosis(
-            where=target.where, user=target.config.username, uid=uid,
-            protocol=target.config.protocol, server_version=version,
-            major=parse_major(version), adapter=f"{adapter.name} ({adapter.generations})",
+            where=target.where,
+            user=target.config.username,
+            uid=uid,
+            protocol=target.config.protocol,
+            server_version=version,
+            major=parse_major(version),
+            adapter=f"{adapter.name} ({adapter.generations})",
             checks=checks,
-        )  # fmt: skip
+        )
         diagnosis.warnings = _warnings(caller, target, adapter, uid)
     return diagnosis
 
@@ -108,8 +112,13 @@ def _check(
 ) -> ModelCheck:
     check = ModelCheck(read.model, reasons.get(read.model, ""), optional, ok=False)
     try:
-        caller.call(read.model, "search_read", [list(t) for t in read.domain],
-                    fields=list(read.fields), limit=1)  # fmt: skip
+        caller.call(
+            read.model,
+            "search_read",
+            [list(t) for t in read.domain],
+            fields=list(read.fields),
+            limit=1,
+        )
     except OdooApiRightMissing as exc:
         check.fix = exc.needs
     except OdooRpcError as exc:
@@ -172,8 +181,9 @@ def _settings_groups(caller: ApiCaller, adapter: SchemaAdapter, uid: int) -> lis
             held.add(group)
             todo += implied.get(group, [])
     writers = caller.call(
-        "ir.model.access", "search_read",
+        "ir.model.access",
+        "search_read",
         [["model_id.model", "=", SETTINGS_MODEL], ["perm_write", "=", True], ["active", "=", True]],
         fields=["group_id"],
-    )  # fmt: skip
+    )
     return sorted({w["group_id"][1] for w in writers if w["group_id"] and w["group_id"][0] in held})

@@ -110,18 +110,29 @@ class ReadPlan:
         """Employees and departments (where hr is installed), external ids — the adapter's
         optional tables, read as the models of the same names."""
         fields = {
-            "hr.employee": ("user_id", "name", "department_id", "job_title", "parent_id",
-                            "work_email", "company_id", "active"),
+            "hr.employee": (
+                "user_id",
+                "name",
+                "department_id",
+                "job_title",
+                "parent_id",
+                "work_email",
+                "company_id",
+                "active",
+            ),
             "hr.department": ("name",),
             "ir.model.data": ("module", "name", "model", "res_id"),
-        }  # fmt: skip
+        }
         domains = {"ir.model.data": (("model", "in", list(XML_ID_MODELS)),)}
         reads = []
         for need in self.adapter.needs():
             model = need.table.replace("_", ".")
             if need.optional and model in fields:
-                reads.append(ModelRead(model, fields[model], need.entity, need.module,
-                                       domains.get(model, ())))  # fmt: skip
+                reads.append(
+                    ModelRead(
+                        model, fields[model], need.entity, need.module, domains.get(model, ())
+                    )
+                )
         return reads
 
     def fields(self, model: str) -> list[str]:
@@ -160,21 +171,30 @@ def build_rows(plan: ReadPlan, raw: Raw) -> dict[str, list[tuple[Any, ...]]]:
     as plain tuples in the records' field order."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
     companies = raw["res.company"].values()
-    rows["companies"] = _sorted("companies", (
-        tuple(CompanyRecord(r["id"], r["name"], _id(r["parent_id"]), r["active"]))
-        for r in companies
-    ))  # fmt: skip
-    rows["categories"] = _sorted("categories", (
-        tuple(CategoryRecord(r["id"], _text(r["name"]), _id(r["parent_id"])))
-        for r in raw["ir.module.category"].values()
-    ))  # fmt: skip
+    rows["companies"] = _sorted(
+        "companies",
+        (
+            tuple(CompanyRecord(r["id"], r["name"], _id(r["parent_id"]), r["active"]))
+            for r in companies
+        ),
+    )
+    rows["categories"] = _sorted(
+        "categories",
+        (
+            tuple(CategoryRecord(r["id"], _text(r["name"]), _id(r["parent_id"])))
+            for r in raw["ir.module.category"].values()
+        ),
+    )
     privileges: dict[int, int | None] = {}
     if plan.privileges:
         privileges = {i: _id(r["category_id"]) for i, r in raw["res.groups.privilege"].items()}
-        rows["privileges"] = _sorted("privileges", (
-            tuple(PrivilegeRecord(r["id"], _text(r["name"]), _id(r["category_id"])))
-            for r in raw["res.groups.privilege"].values()
-        ))  # fmt: skip
+        rows["privileges"] = _sorted(
+            "privileges",
+            (
+                tuple(PrivilegeRecord(r["id"], _text(r["name"]), _id(r["category_id"])))
+                for r in raw["res.groups.privilege"].values()
+            ),
+        )
     rows.update(_groups(plan, raw, privileges))
     rows.update(_users(plan, raw))
     rows.update(_rights(raw))
@@ -196,11 +216,23 @@ def _groups(
             category = privileges.get(privilege) if privilege is not None else None
         else:
             privilege, category = None, _id(r[application])
-        groups.append(tuple(GroupRecord(r["id"], _text(r["name"]), category, privilege,
-                                        bool(r["share"]), _text(r["comment"]))))  # fmt: skip
+        groups.append(
+            tuple(
+                GroupRecord(
+                    r["id"],
+                    _text(r["name"]),
+                    category,
+                    privilege,
+                    bool(r["share"]),
+                    _text(r["comment"]),
+                )
+            )
+        )
         implications += [(r["id"], int(h)) for h in r["implied_ids"]]
-    return {"groups": _sorted("groups", groups),
-            "implications": _sorted("implications", implications)}  # fmt: skip
+    return {
+        "groups": _sorted("groups", groups),
+        "implications": _sorted("implications", implications),
+    }
 
 
 def _users(plan: ReadPlan, raw: Raw) -> dict[str, list[tuple[Any, ...]]]:
@@ -208,11 +240,22 @@ def _users(plan: ReadPlan, raw: Raw) -> dict[str, list[tuple[Any, ...]]]:
     users, logins, companies, memberships = [], [], [], []
     for r in raw["res.users"].values():
         uid = r["id"]
-        users.append(tuple(UserRecord(
-            uid, r["login"], r["active"], bool(r["share"]), _id(r["partner_id"]),
-            _text(r["name"]), _text(r["email"]), _id(r["company_id"]), _utc(r["create_date"]),
-            _utc(r["write_date"]),
-        )))  # fmt: skip
+        users.append(
+            tuple(
+                UserRecord(
+                    uid,
+                    r["login"],
+                    r["active"],
+                    bool(r["share"]),
+                    _id(r["partner_id"]),
+                    _text(r["name"]),
+                    _text(r["email"]),
+                    _id(r["company_id"]),
+                    _utc(r["create_date"]),
+                    _utc(r["write_date"]),
+                )
+            )
+        )
         if r["login_date"]:
             logins.append(tuple(LoginRecord(uid, _utc(r["login_date"]))))  # type: ignore[arg-type]
         companies += [(uid, int(c)) for c in r["company_ids"]]
@@ -233,19 +276,43 @@ def _rights(raw: Raw) -> dict[str, list[tuple[Any, ...]]]:
         if model is None:  # as the PostgreSQL source's join: no model, no row
             continue
         read, write, create, unlink = (bool(r[p]) for p in PERMS)
-        acls.append(tuple(AclRecord(
-            r["id"], _text(r["name"]), model["model"], _text(model["name"]), _id(r["group_id"]),
-            read, write, create, unlink, bool(r["active"]),
-        )))  # fmt: skip
+        acls.append(
+            tuple(
+                AclRecord(
+                    r["id"],
+                    _text(r["name"]),
+                    model["model"],
+                    _text(model["name"]),
+                    _id(r["group_id"]),
+                    read,
+                    write,
+                    create,
+                    unlink,
+                    bool(r["active"]),
+                )
+            )
+        )
     for r in raw["ir.rule"].values():
         model = models.get(_id(r["model_id"]) or 0)
         if model is None:
             continue
         read, write, create, unlink = (bool(r[p]) for p in PERMS)
-        rules.append(tuple(RuleRecord(
-            r["id"], model["model"], _text(r["name"]), _text(r["domain_force"]),
-            read, write, create, unlink, bool(r["global"]), bool(r["active"]),
-        )))  # fmt: skip
+        rules.append(
+            tuple(
+                RuleRecord(
+                    r["id"],
+                    model["model"],
+                    _text(r["name"]),
+                    _text(r["domain_force"]),
+                    read,
+                    write,
+                    create,
+                    unlink,
+                    bool(r["global"]),
+                    bool(r["active"]),
+                )
+            )
+        )
         rule_groups += [(r["id"], int(g)) for g in r["groups"]]
     return {
         "acls": _sorted("acls", acls),
@@ -256,14 +323,26 @@ def _rights(raw: Raw) -> dict[str, list[tuple[Any, ...]]]:
 
 def _employees(raw: Raw) -> list[tuple[Any, ...]]:
     departments = {i: _text(r["name"]) for i, r in raw["hr.department"].items()}
-    return _sorted("employees", (
-        tuple(EmployeeRecord(
-            r["id"], _id(r["user_id"]), _text(r["name"]), _id(r["department_id"]),
-            departments.get(_id(r["department_id"]) or 0), _text(r["job_title"]),
-            _id(r["parent_id"]), _text(r["work_email"]), _id(r["company_id"]), bool(r["active"]),
-        ))
-        for r in raw["hr.employee"].values()
-    ))  # fmt: skip
+    return _sorted(
+        "employees",
+        (
+            tuple(
+                EmployeeRecord(
+                    r["id"],
+                    _id(r["user_id"]),
+                    _text(r["name"]),
+                    _id(r["department_id"]),
+                    departments.get(_id(r["department_id"]) or 0),
+                    _text(r["job_title"]),
+                    _id(r["parent_id"]),
+                    _text(r["work_email"]),
+                    _id(r["company_id"]),
+                    bool(r["active"]),
+                )
+            )
+            for r in raw["hr.employee"].values()
+        ),
+    )
 
 
 def _xml_ids(raw: Raw) -> list[tuple[Any, ...]]:
@@ -276,7 +355,10 @@ def _xml_ids(raw: Raw) -> list[tuple[Any, ...]]:
         key, value = (r["model"], int(r["res_id"])), (r["module"], r["name"])
         if key not in chosen or value < chosen[key]:
             chosen[key] = value
-    return _sorted("xml_ids", (
-        tuple(XmlIdRecord(model, res_id, module, name))
-        for (model, res_id), (module, name) in chosen.items()
-    ))  # fmt: skip
+    return _sorted(
+        "xml_ids",
+        (
+            tuple(XmlIdRecord(model, res_id, module, name))
+            for (model, res_id), (module, name) in chosen.items()
+        ),
+    )

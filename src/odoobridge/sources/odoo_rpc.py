@@ -58,17 +58,43 @@ from odoobridge.sources.odoo_rpc_errors import (
 )
 
 __all__ = [
-    "PROTOCOLS", "OdooAccessDenied", "OdooAccessError", "OdooConnectionError",
-    "OdooMissingError", "OdooOutcomeUnknown", "OdooRpcClient", "OdooRpcConfig", "OdooRpcError",
-    "OdooThrottled", "OdooUserError", "OdooValidationError", "Protocol",
-]  # fmt: skip
+    "PROTOCOLS",
+    "OdooAccessDenied",
+    "OdooAccessError",
+    "OdooConnectionError",
+    "OdooMissingError",
+    "OdooOutcomeUnknown",
+    "OdooRpcClient",
+    "OdooRpcConfig",
+    "OdooRpcError",
+    "OdooThrottled",
+    "OdooUserError",
+    "OdooValidationError",
+    "Protocol",
+]
 
 # Methods that change nothing: a failure after sending them can be reported as "try again".
 READ_METHODS = frozenset(
-    {"version", "authenticate", "login", "search", "search_read", "search_count", "read",
-     "fields_get", "check_access_rights", "has_access", "name_search", "context_get",
-     "default_get", "read_group", "name_get", "exists", "has_group"}
-)  # fmt: skip
+    {
+        "version",
+        "authenticate",
+        "login",
+        "search",
+        "search_read",
+        "search_count",
+        "read",
+        "fields_get",
+        "check_access_rights",
+        "has_access",
+        "name_search",
+        "context_get",
+        "default_get",
+        "read_group",
+        "name_get",
+        "exists",
+        "has_group",
+    }
+)
 RETRY_DELAYS = (0.1, 0.4)  # seconds before each new attempt to connect
 
 
@@ -243,9 +269,14 @@ class OdooRpcClient:
     # --- protocols ------------------------------------------------------------------------
 
     def _xmlrpc(
-        self, service: str, call: str, params: tuple[Any, ...], *, model: str = "",
+        self,
+        service: str,
+        call: str,
+        params: tuple[Any, ...],
+        *,
+        model: str = "",
         method: str = "",
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         body = wire.xmlrpc_body(call, params)
         response = self._send("POST", f"/xmlrpc/2/{service}", method or call, body, "text/xml")
         self._expect_200(response)
@@ -354,8 +385,9 @@ class OdooRpcClient:
         if url is None:
             url = self._urls[path] = self._base.join(path.lstrip("/"))
         headers["User-Agent"] = "odoobridge"
-        request = httpx.Request(verb, url, headers=headers, content=body,
-                                extensions=self._extensions)  # fmt: skip
+        request = httpx.Request(
+            verb, url, headers=headers, content=body, extensions=self._extensions
+        )
         response = self._transport.handle_request(request)
         response.request = request
         try:

@@ -31,12 +31,40 @@ _RES_USERS = (
     "create_date",
     "write_date",
 )
-_IR_RULE = ("id", "name", "model_id", "domain_force", "perm_read", "perm_write", "perm_create",
-            "perm_unlink", "global", "active")  # fmt: skip
-_IR_MODEL_ACCESS = ("id", "name", "model_id", "group_id", "perm_read", "perm_write", "perm_create",
-                    "perm_unlink", "active")  # fmt: skip
-_HR_EMPLOYEE = ("id", "user_id", "name", "department_id", "job_title", "parent_id", "work_email",
-                "company_id", "active")  # fmt: skip
+_IR_RULE = (
+    "id",
+    "name",
+    "model_id",
+    "domain_force",
+    "perm_read",
+    "perm_write",
+    "perm_create",
+    "perm_unlink",
+    "global",
+    "active",
+)
+_IR_MODEL_ACCESS = (
+    "id",
+    "name",
+    "model_id",
+    "group_id",
+    "perm_read",
+    "perm_write",
+    "perm_create",
+    "perm_unlink",
+    "active",
+)
+_HR_EMPLOYEE = (
+    "id",
+    "user_id",
+    "name",
+    "department_id",
+    "job_title",
+    "parent_id",
+    "work_email",
+    "company_id",
+    "active",
+)
 
 
 XML_ID_MODELS = ("ir.model.access", "ir.module.category", "ir.rule", "res.groups")
@@ -329,9 +357,23 @@ def choose_adapter(catalog: Catalog, lang: str) -> SchemaAdapter:
 def all_needed_tables() -> tuple[str, ...]:
     """Every table any adapter may read (for the catalog look-up)."""
     return (
-        "ir_module_module", "res_company", "res_company_users_rel", "ir_module_category",
-        "res_groups", "res_groups_privilege", "res_users", "res_partner", "res_users_log",
-        "res_groups_users_rel", "res_groups_implied_rel", "ir_model", "ir_model_access",
-        "ir_rule", "rule_group_rel", "hr_employee", "hr_department", "ir_translation",
+        "ir_module_module",
+        "res_company",
+        "res_company_users_rel",
+        "ir_module_category",
+        "res_groups",
+        "res_groups_privilege",
+        "res_users",
+        "res_partner",
+        "res_users_log",
+        "res_groups_users_rel",
+        "res_groups_implied_rel",
+        "ir_model",
+        "ir_model_access",
+        "ir_rule",
+        "rule_group_rel",
+        "hr_employee",
+        "hr_department",
+        "ir_translation",
         "ir_model_data",
-    )  # fmt: skip
+    )

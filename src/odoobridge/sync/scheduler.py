@@ -143,8 +143,15 @@ def start_scheduler(store: Store, settings: Settings) -> BackgroundScheduler | N
         return None
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in extra:  # each holds the store's run lock while it works
-        scheduler.add_job(job.run, job.trigger, id=job.id, name=job.id, max_instances=1,
-                          coalesce=True, misfire_grace_time=300)  # fmt: skip
+        scheduler.add_job(
+            job.run,
+            job.trigger,
+            id=job.id,
+            name=job.id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=300,
+        )
     for entry in entries:
         scheduler.add_job(
             run_scheduled,

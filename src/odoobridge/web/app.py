@@ -38,10 +38,17 @@ from odoobridge.auth.sso import EntraSignIn
 from odoobridge.bi import api as bi_api
 from odoobridge.bi import pages as bi_pages
 from odoobridge.directory import api as directory_api
-from odoobridge.errors import AppError, RunAlreadyRunning, TooManyRequests, Unauthorized
+from odoobridge.errors import (
+    AppError,
+    RunAlreadyRunning,
+    TooManyRequests,
+    Unauthorized,
+    describe_invalid,
+)
 from odoobridge.gateway import api as gateway_api
 from odoobridge.gateway.ratelimit import GatewayLimits
 from odoobridge.logs import configure_logging
+from odoobridge.mcp.http import mcp_lifespan, mount_mcp
 from odoobridge.redact import redact
 from odoobridge.sales import admin_api as sales_admin_api
 from odoobridge.sales import api as sales_api
@@ -98,7 +105,7 @@ def wants_page(request: Request) -> bool:
     docs answers JSON."""
     path = request.url.path
     return not path.startswith(
-        ("/api/", "/odoo/", "/openapi.json", "/healthz", "/readyz", "/static/")
+        ("/api/", "/odoo/", "/mcp", "/openapi.json", "/healthz", "/readyz", "/static/")
     )
 
 
@@ -129,12 +136,7 @@ async def _app_error(request: Request, exc: Exception) -> Response:
 
 def describe_validation(exc: RequestValidationError) -> str:
     """``environment: Field required; limit: Input should be less than or equal to 500``."""
-    parts: list[str] = []
-    for error in exc.errors():
-        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
-        field = ".".join(location) or "request body"
-        parts.append(f"{field}: {error.get('msg', 'is invalid')}")
-    return "; ".join(parts)
+    return describe_invalid(exc.errors())
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -168,7 +170,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if state.run_scheduler:
         state.scheduler = start_scheduler(state.store, state.settings)
     try:
-        yield
+        async with mcp_lifespan(app):  # the MCP server's session manager runs while the app does
+            yield
     finally:
         if state.scheduler is not None:
             state.scheduler.shutdown(wait=False)
@@ -217,6 +220,7 @@ def create_app(settings: Settings, store: Store, *, scheduler: bool = False) -> 
     app.include_router(vendor.router)
     app.include_router(_docs_router())
     mount_domains(app)
+    mount_mcp(app)  # Streamable HTTP at /mcp, API keys only (odoobridge.mcp.http)
     return app
 
 

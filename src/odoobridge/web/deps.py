@@ -22,10 +22,10 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from odoobridge.auth.accounts import ensure_may_sign_in
-from odoobridge.auth.apikeys import authenticate_key, key_digest, needs_marking
+from odoobridge.auth.apikeys import authenticate_key, key_digest, key_principal, needs_marking
 from odoobridge.auth.audit import Origin
 from odoobridge.auth.models import Account
-from odoobridge.auth.principal import Principal
+from odoobridge.auth.principal import Principal, ensure_allowed
 from odoobridge.auth.roles import Role
 from odoobridge.environment import Environment
 from odoobridge.errors import Forbidden, Unauthorized
@@ -176,7 +176,9 @@ def _session_principal(request: Request, session: Session, settings: Settings) -
         return None
 
 
-def _key_principal(request: Request, session: Session, raw_key: str) -> Principal:
+def api_key_principal(request: Request, session: Session, raw_key: str) -> Principal:
+    """The principal of the API key ``raw_key`` (401 when it is not valid), from the app's
+    credential cache when it was checked lately; its use is noted."""
     state = app_state(request)
     checked = False
 
@@ -186,15 +188,7 @@ def _key_principal(request: Request, session: Session, raw_key: str) -> Principa
         checked = True
         if needs_marking(key):
             state.key_use.note(key.id)
-        return Principal(
-            "api_key",
-            key.id,
-            f"apikey:{key.prefix}",
-            key.name,
-            Role(key.role),
-            frozenset(key.scopes),
-            key.expires_at,
-        )
+        return key_principal(key)
 
     principal = state.credentials.get(("key", key_digest(raw_key.strip())), check)
     if not checked:
@@ -218,7 +212,7 @@ def optional_principal(
     """Whoever is asking, or None. An API key that is sent must be valid (else 401)."""
     raw_key = request.headers.get(API_KEY_HEADER)
     if raw_key is not None:
-        return _key_principal(request, session, raw_key)
+        return api_key_principal(request, session, raw_key)
     principal = _session_principal(request, session, get_settings(request))
     if principal is not None:
         check_csrf(request, submitted)
@@ -248,8 +242,7 @@ def require_role(role: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the principal when its role is ``role`` or stronger (else 403)."""
 
     async def guard(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if not principal.allows(role):
-            raise Forbidden(f"this needs the {role.value} role; you are {principal.role.value}")
+        ensure_allowed(principal, role)
         return principal
 
     setattr(guard, GUARD_ATTRIBUTE, Guard(role))
@@ -261,10 +254,7 @@ def require_scope(scope: str, role: Role = Role.VIEWER) -> Callable[..., Awaitab
     """People need ``role``; API keys need ``role`` and the ``scope`` granted explicitly."""
 
     async def guard(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if not principal.allows(role):
-            raise Forbidden(f"this needs the {role.value} role; you are {principal.role.value}")
-        if principal.kind == "api_key" and scope not in principal.scopes:
-            raise Forbidden(f"this API key lacks the scope {scope}: make a key that has it")
+        ensure_allowed(principal, role, scope)
         return principal
 
     setattr(guard, GUARD_ATTRIBUTE, Guard(role, scope))

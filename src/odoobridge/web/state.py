@@ -61,6 +61,7 @@ class AppState:
     headline_stats: HeadlineStats = field(default_factory=headline_stats_cache)
     credentials: Credentials = field(default_factory=credentials_cache)
     scheduler: Any = None  # APScheduler's BackgroundScheduler while serving with a schedule
+    mcp_server: Any = None  # the MCP server mounted at /mcp (odoobridge.mcp.http)
     odoo: OdooRpcClient | None = None  # made on first use by odoo_client()
     _superset: SupersetClient | None = None
     _clients_lock: threading.Lock = field(default_factory=threading.Lock)

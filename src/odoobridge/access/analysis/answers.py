@@ -87,6 +87,33 @@ def who_can(
     return WhoCan(model, perm, holders_bits.bit_count(), page)
 
 
+def who_can_answer(
+    index: AccessIndex,
+    model: str,
+    perm: str,
+    *,
+    include_inactive: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """:func:`who_can` as the API and the MCP server answer it: the run it was asked of, the
+    page's bounds and its holders."""
+    perm = check_perm(perm)
+    answer = who_can(
+        index, model, perm, include_inactive=include_inactive, offset=offset, limit=limit
+    )
+    return {
+        "environment": index.snap.environment.value,
+        "run_id": index.snap.run_id,
+        "model": model,
+        "perm": perm,
+        "total": answer.total,
+        "offset": offset,
+        "limit": limit,
+        "users": [h.as_dict() for h in answer.holders],
+    }
+
+
 @dataclass(frozen=True)
 class HeldGroup:
     group_id: int

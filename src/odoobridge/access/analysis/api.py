@@ -8,19 +8,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from odoobridge.access.analysis.answers import group_grants, user_access, who_can
+from odoobridge.access.analysis.answers import group_grants, user_access, who_can_answer
 from odoobridge.access.analysis.effective import (
     PERMS,
     AccessIndex,
     index_for,
-    latest_snapshot,
     reference,
     rights_of,
 )
-from odoobridge.access.analysis.history import diff_runs, group_timeline, user_timeline
+from odoobridge.access.analysis.history import diff_runs, timeline_answer
 from odoobridge.access.sights import SeesHistory, SeesRights, SeesUserAccess
 from odoobridge.auth.audit import record
-from odoobridge.errors import ConfigError
 from odoobridge.web.deps import ChosenEnvironment, DbSession, origin_of
 from odoobridge.web.exports import ExportFormat, export_response
 from odoobridge.web.schemas import MAX_ID, RunParam
@@ -53,20 +51,9 @@ def analysis_who_can(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     index = index_for(session, environment, run_id)
-    perm = "unlink" if perm == "delete" else perm
-    answer = who_can(
+    return who_can_answer(
         index, model.strip(), perm, include_inactive=include_inactive, offset=offset, limit=limit
     )
-    return {
-        "environment": index.snap.environment.value,
-        "run_id": index.snap.run_id,
-        "model": model.strip(),
-        "perm": perm,
-        "total": answer.total,
-        "offset": offset,
-        "limit": limit,
-        "users": [h.as_dict() for h in answer.holders],
-    }
 
 
 @router.get("/analysis/groups/{group_ref}", summary="What a group grants, and to whom")
@@ -100,15 +87,7 @@ def analysis_timeline(
     user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     group_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
-    if (user_id is None) == (group_id is None):
-        raise ConfigError("give user_id or group_id (one of them)")
-    snap = latest_snapshot(session, environment)
-    events = (
-        user_timeline(session, environment, user_id, snap)
-        if user_id is not None
-        else group_timeline(session, environment, group_id or 0, snap)
-    )
-    return {"environment": environment.value, "events": [e.as_dict() for e in events]}
+    return timeline_answer(session, environment, user_id=user_id, group_id=group_id)
 
 
 MATRIX_COLUMNS = ["login", "name", "active", "kind", "model", *PERMS]

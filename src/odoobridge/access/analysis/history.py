@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from odoobridge.access.analysis.effective import PERMS
+from odoobridge.access.analysis.effective import PERMS, latest_snapshot
 from odoobridge.access.analysis.snapshot import Snapshot
 from odoobridge.access.analysis.state import resolve_run, table_of
 from odoobridge.access.sync import SYNC_TYPE
 from odoobridge.environment import Environment
+from odoobridge.errors import ConfigError
 from odoobridge.sources.odoo_records import ENTITIES
 from odoobridge.store.temporal import alive_at
 from odoobridge.sync.models import RunStatus, SyncRun
@@ -386,3 +387,22 @@ def _in_order(event: Event) -> tuple[int, int, str, str]:
     """Run by run; within a run the record itself (found, changed) before what hangs on it."""
     first = event.kind.startswith(("account found", "group found", "changed"))
     return (event.run_id, 0 if first else 1, event.kind, event.detail)
+
+
+def timeline_answer(
+    session: Session,
+    environment: Environment,
+    *,
+    user_id: int | None = None,
+    group_id: int | None = None,
+) -> dict[str, Any]:
+    """A user's or a group's timeline (one of them) as the API and the MCP server answer it."""
+    if (user_id is None) == (group_id is None):
+        raise ConfigError("give user_id or group_id (one of them)")
+    snap = latest_snapshot(session, environment)
+    events = (
+        user_timeline(session, environment, user_id, snap)
+        if user_id is not None
+        else group_timeline(session, environment, group_id or 0, snap)
+    )
+    return {"environment": environment.value, "events": [e.as_dict() for e in events]}

@@ -17,6 +17,7 @@ from odoobridge.access.findings.listing import (
     FindingFilter,
     export_row,
     finding_detail,
+    findings_answer,
     listing,
 )
 from odoobridge.access.findings.models import STATUSES
@@ -49,15 +50,15 @@ def analysis_findings(
     status: StatusParam = None,
     run_id: RunParam = None,
 ) -> dict[str, Any]:
-    chosen = FindingFilter(severity=severity, kind=kind, status=status)
-    found = listing(session, get_settings(request), environment, run_id, chosen)
-    return {
-        "environment": found.environment,
-        "run_id": found.run_id,
-        "counts": found.counts,
-        "status_counts": found.status_counts,
-        "findings": [f.as_dict() for f in found.items],
-    }
+    return findings_answer(
+        session,
+        get_settings(request),
+        environment,
+        run_id,
+        severity=severity,
+        kind=kind,
+        status=status,
+    )
 
 
 @router.get("/findings/{finding_id}", summary="One finding, where it stands and its history")

@@ -102,6 +102,31 @@ def listing(
     )
 
 
+def findings_answer(
+    session: Session,
+    settings: Settings,
+    environment: Environment,
+    run_id: int | None = None,
+    *,
+    severity: str = "info",
+    kind: str | None = None,
+    status: str | None = None,
+    odoo_user_id: int | None = None,
+) -> dict[str, Any]:
+    """The run's findings at ``severity`` or worse (of one ``kind``, ``status``, about one user
+    when given), most severe first, with the counts per severity and per status: as the API
+    and the MCP server answer."""
+    chosen = FindingFilter(severity=severity, kind=kind, status=status, user_id=odoo_user_id)
+    found = listing(session, settings, environment, run_id, chosen)
+    return {
+        "environment": found.environment,
+        "run_id": found.run_id,
+        "counts": found.counts,
+        "status_counts": found.status_counts,
+        "findings": [f.as_dict() for f in found.items],
+    }
+
+
 def resolved_findings(session: Session, environment: Environment) -> list[Reviewed]:
     """Findings no run has any more, as last seen (this environment's and the pair's)."""
     pair = "/".join(sorted(e.value for e in Environment))

@@ -67,9 +67,13 @@ def headline_stats(stats: HeadlineStats, latest: LatestRuns, session: Session) -
         run_id = runs.get(environment.value)
         if run_id is None:
             environments.append(
-                {"environment": environment.value, "label": environment.label, "run": None,
-                 "counts": {}}
-            )  # fmt: skip
+                {
+                    "environment": environment.value,
+                    "label": environment.label,
+                    "run": None,
+                    "counts": {},
+                }
+            )
             continue
         environments.append(
             stats.get(
