@@ -27,6 +27,7 @@ PROPOSAL_TOOLS = {
     "propose_calendar_event", "list_proposals", "get_proposal", "cancel_proposal",
 }  # fmt: skip
 ACCESS_TOOLS = {"who_can", "user_access", "group_grants", "findings", "diff_runs", "user_timeline"}
+SALES_TOOLS = {"my_pipeline", "account_overview"}
 WRITES = {"create", "write", "unlink", "copy", "action_archive", "toggle_active"}
 
 
@@ -38,7 +39,7 @@ def test_tools_are_listed_with_typed_schemas_and_descriptions(
             return (await client.list_tools()).tools
 
     tools = {t.name: t for t in run(go())}
-    assert set(tools) == ODOO_TOOLS | PROPOSAL_TOOLS | ACCESS_TOOLS
+    assert set(tools) == ODOO_TOOLS | PROPOSAL_TOOLS | ACCESS_TOOLS | SALES_TOOLS
     for tool in tools.values():
         assert len(tool.description or "") > 30, tool.name
         assert tool.input_schema["type"] == "object" and tool.input_schema["properties"]
@@ -358,5 +359,5 @@ def test_clients_of_the_handshake_protocols_are_served_too(
             return len(tools), answer(found), error(refused)
 
     count, found, refused = run(go())
-    assert count == 22 and [p["id"] for p in found["projects"]] == [1]
+    assert count == 24 and [p["id"] for p in found["projects"]] == [1]
     assert refused == "this API key lacks the scope gateway:propose: make a key that has it"

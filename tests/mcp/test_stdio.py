@@ -70,7 +70,7 @@ def test_stdio_lists_and_calls_tools_as_the_key(
         return got
 
     got = run(go())
-    assert len(got["tools"]) == 22 and "search_partners" in got["tools"]
+    assert len(got["tools"]) == 24 and "search_partners" in got["tools"]
     assert [p["id"] for p in got["partners"]["partners"]] == [40, 51]
     assert [u["login"] for u in got["who"]["users"]] == ["admin"]
     pid = got["proposal"]["proposal_id"]

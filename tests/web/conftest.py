@@ -144,7 +144,7 @@ def make_key(store: Store) -> Callable[..., str]:
                 name=f"test {role.value}",
                 role=role,
                 scopes=scopes or [],
-                by="test",
+                by=kwargs.pop("by", "test"),
                 origin=Origin(),
                 by_role=Role.SUPER_ADMIN,
                 **kwargs,

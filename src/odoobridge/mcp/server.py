@@ -18,7 +18,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import ConfigDict
 
 import odoobridge
-from odoobridge.mcp import tools_access, tools_odoo, tools_proposals
+from odoobridge.mcp import tools_access, tools_odoo, tools_proposals, tools_sales
 from odoobridge.mcp.resources import register_resources
 from odoobridge.mcp.runtime import McpRuntime, ToolSpec, bind_request
 
@@ -29,7 +29,12 @@ INSTRUCTIONS = (
     "It never changes Odoo: the propose_* tools store a proposal that a person reviews and "
     "executes in OdooBridge; give the user the review_url of each proposal."
 )
-TOOL_SPECS: list[ToolSpec] = [*tools_odoo.TOOLS, *tools_proposals.TOOLS, *tools_access.TOOLS]
+TOOL_SPECS: list[ToolSpec] = [
+    *tools_odoo.TOOLS,
+    *tools_proposals.TOOLS,
+    *tools_access.TOOLS,
+    *tools_sales.TOOLS,
+]
 
 
 class ArgumentsAsSent(ArgModelBase):

@@ -14,8 +14,6 @@ cache (:func:`cached`): runs never change once they succeeded, so a new run is a
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,9 +24,11 @@ from sqlalchemy.orm import Session
 
 from odoobridge.access.analysis.effective import index_for
 from odoobridge.access.sync import SYNC_TYPE as SECURITY_SYNC
-from odoobridge.auth.models import Account
+from odoobridge.auth.accounts import account_by_email
+from odoobridge.auth.models import Account, ApiKey
 from odoobridge.auth.principal import Principal
 from odoobridge.environment import Environment
+from odoobridge.runcache import RunCache
 from odoobridge.sales.crm_sync import SYNC_TYPE as CRM_SYNC
 from odoobridge.sales.fieldmaps import SERVED_MODELS, alive, field_maps
 from odoobridge.sales.linking import link_account, link_of
@@ -41,25 +41,16 @@ from odoobridge.sync.runs import latest_success
 VISIBLE = "visible"
 T = TypeVar("T")
 
-# --- the per-run cache (one function, so a shared typed cache can replace it) ----------------
+# --- the per-run cache ------------------------------------------------------------------------
 
-_CACHE_SIZE = 512
-_cache: OrderedDict[Hashable, Any] = OrderedDict()
-_cache_lock = threading.Lock()
+# Compiled clauses, counts, pages and KPIs per (security run, CRM run, person …): runs never
+# change once they succeed, so a key's answer never goes stale.
+_CACHE: RunCache[Hashable, Any] = RunCache(size=512)
 
 
 def cached(key: Hashable, build: Callable[[], T]) -> T:
     """``build()`` once per ``key`` (least recently used entries go first)."""
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            found: T = _cache[key]
-            return found
-    value = build()
-    with _cache_lock:
-        _cache[key] = value
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    value: T = _CACHE.get(key, build)
     return value
 
 
@@ -130,17 +121,28 @@ def _link_reason(link: SalesLink, email: str) -> str:
 def visibility_for_principal(
     session: Session, settings: Settings, principal: Principal, *, as_of: datetime | None = None
 ) -> Visibility:
-    """What the caller of a route sees: a signed-in person's account; an API key sees nothing."""
+    """What the caller of a route or an MCP tool sees: a signed-in person's account, or, for an
+    API key, the account of the person who made it (a key made from the command line belongs to
+    nobody and sees nothing)."""
     environment = settings.sales_environment.value
-    account = session.get(Account, principal.id) if principal.kind == "session" else None
+    account = key_owner(session, principal) if principal.kind == "api_key" else None
+    if principal.kind == "session":
+        account = session.get(Account, principal.id)
     if account is None:
         return Visibility(
             environment,
             "not_a_person",
-            "sales records are shown to people, each as their Odoo user sees them: sign in "
-            "(an API key is nobody's Odoo user)",
+            "sales records are shown to people, each as their Odoo user sees them: sign in, or "
+            "use an API key made by a person on the Admin page (a key made from the command "
+            "line is nobody's)",
         )
     return visibility_for(session, settings, account, as_of=as_of)
+
+
+def key_owner(session: Session, principal: Principal) -> Account | None:
+    """The account whose API key this is (by the e-mail the key was made by)."""
+    key = session.get(ApiKey, principal.id)
+    return account_by_email(session, key.created_by) if key is not None else None
 
 
 def crm_run_at(session: Session, environment: str, as_of: datetime | None) -> SyncRun | None:

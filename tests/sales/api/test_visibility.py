@@ -65,6 +65,13 @@ def test_api_keys_and_unlinked_people_see_nothing_and_are_told_why(
     assert answer["items"] == [] and answer["visibility"]["status"] == "not_a_person"
     assert "sign in" in answer["visibility"]["reason"]
     demo = scene.people["mark.brown23@example.com"]
+    # a key made by a person sees what that person sees, for scripts and agents acting for them
+    theirs = make_key(Role.VIEWER, by=demo.email)
+    by_key = anonymous.get(
+        "/api/opportunities", params={"limit": 500}, headers={"X-API-Key": theirs}
+    )
+    assert by_key.json()["visibility"]["email"] == demo.email
+    assert by_key.json()["items"] == demo.get("/api/opportunities", limit=500)["items"]
     with store.session() as session:
         from odoobridge.auth.audit import Origin
         from odoobridge.sales.linking import remove_link
