@@ -135,3 +135,31 @@ def test_the_cli_entry_module_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == "", f"importing the CLI loads {loaded}"
+
+
+def deferred_imports() -> list[str]:
+    """Project imports made inside functions, outside the CLI (where start-up time asks for them)
+    and the Alembic environment (run by Alembic, not imported)."""
+    found = []
+    for path in SRC.joinpath(PACKAGE).rglob("*.py"):
+        name = module_name(path)
+        if name.startswith(f"{PACKAGE}.cli") or name.endswith("migrations.env"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                target = ""
+                if isinstance(node, ast.ImportFrom):
+                    target = resolve(name, path.name == "__init__.py", node)
+                elif isinstance(node, ast.Import):
+                    target = node.names[0].name
+                if target.startswith(PACKAGE):
+                    found.append(f"{name}.{function.name}: {target}")
+    return sorted(set(found))
+
+
+def test_imports_inside_functions_only_in_the_cli() -> None:
+    """Outside the CLI a deferred import hides a dependency (or a circle): import at the top."""
+    assert deferred_imports() == []

@@ -30,6 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from odoobridge.auth.audit import Origin, record
+from odoobridge.errors import ConfigError
 from odoobridge.logs import get_logger, log_context
 from odoobridge.notify import AnyChannel, Delivery, Message, channels_named, deliver, load_channels
 from odoobridge.ops import alert_checks, alert_findings
@@ -251,8 +252,6 @@ def alert_states(session: Session) -> list[AlertState]:
 
 def send_test(settings: Settings, channel: str | None = None) -> list[Delivery]:
     """Send a test message to ``channel`` (default: every configured channel)."""
-    from odoobridge.errors import ConfigError
-
     channels = load_channels(settings)
     if not channels:
         raise ConfigError(

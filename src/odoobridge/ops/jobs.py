@@ -21,8 +21,10 @@ from typing import Any
 
 from sqlalchemy import delete, update
 
-from odoobridge.errors import ConfigError
+from odoobridge.auth.audit import Origin, record
+from odoobridge.errors import AppError, ConfigError, RunAlreadyRunning
 from odoobridge.logs import get_logger, kv
+from odoobridge.ops.alert_config import alerting_configured
 from odoobridge.ops.alerts import AlertReport, evaluate_alerts
 from odoobridge.ops.backup import Listener, Manifest, write_backup
 from odoobridge.ops.restore import RestoreReport, restore_backup
@@ -138,7 +140,6 @@ class OpsJob:
 
 def _guarded(job_id: str, work: Callable[[], Any]) -> Callable[[], None]:
     """A job body that logs what went wrong instead of raising into the scheduler."""
-    from odoobridge.errors import AppError, RunAlreadyRunning
 
     def run() -> None:
         try:
@@ -159,8 +160,6 @@ def operations_jobs(store: Store, settings: Settings) -> list[OpsJob]:
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
-    from odoobridge.ops.alert_config import alerting_configured
-
     jobs: list[OpsJob] = []
     if alerting_configured(settings):
         every = IntervalTrigger(minutes=settings.alerts_interval_minutes, timezone="UTC")
@@ -175,9 +174,6 @@ def operations_jobs(store: Store, settings: Settings) -> list[OpsJob]:
 
 def _recorded_backup(store: Store, settings: Settings) -> SyncRun:
     """A scheduled backup, written to the audit log like scheduled syncs (even when it fails)."""
-    from odoobridge.auth.audit import Origin, record
-    from odoobridge.errors import AppError, RunAlreadyRunning
-
     outcome: dict[str, Any] = {"status": "failed", "error": "internal error (see the log)"}
     try:
         run = run_scheduled_backup(store, settings)

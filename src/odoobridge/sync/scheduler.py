@@ -26,6 +26,7 @@ from odoobridge.directory.sync import sync_azure
 from odoobridge.environment import Environment
 from odoobridge.errors import AppError, ConfigError, RunAlreadyRunning
 from odoobridge.logs import get_logger, kv
+from odoobridge.ops.jobs import operations_jobs
 from odoobridge.settings import Settings
 from odoobridge.store.engine import Store
 
@@ -135,8 +136,6 @@ def run_scheduled(store: Store, settings: Settings, entry: ScheduledSync) -> dic
 def start_scheduler(store: Store, settings: Settings) -> BackgroundScheduler | None:
     """A running scheduler with one job per entry (and the operations' jobs: alert evaluation,
     scheduled backups), or None when nothing is scheduled."""
-    from odoobridge.ops.jobs import operations_jobs
-
     entries = parse_schedule(settings.schedule)
     extra = operations_jobs(store, settings)
     if not entries and not extra:

@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from odoobridge.access.source_choice import source_configured
 from odoobridge.environment import Environment
 from odoobridge.settings import Settings
 from odoobridge.store.base import utcnow
@@ -36,8 +37,6 @@ class DataSource:
 
 def _odoo_configured(environment: Environment) -> Callable[[Settings], bool]:
     def check(settings: Settings) -> bool:
-        from odoobridge.access.source_choice import source_configured
-
         return source_configured(settings, environment)  # the DSN, the API, or a mock file
 
     return check
