@@ -143,6 +143,11 @@ def test_groups_and_a_groups_chains(
     viewer = signed_in(Role.VIEWER).client
     page = viewer.get("/groups").text
     assert "68 groups" in page and "stale" not in page
+    by_members = rows_of(viewer.get("/groups?sort=members").text)
+    counts = [int(r[3]) for r in by_members]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    fewest = [int(r[3]) for r in rows_of(viewer.get("/groups?sort=members&desc=true").text)]
+    assert fewest == sorted(fewest)  # the header link flips the order
     sales = rows_of(viewer.get("/groups?application=Sales&sort=label").text)
     assert [r[1] for r in sales] == [
         "Administrator",

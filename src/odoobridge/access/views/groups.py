@@ -20,8 +20,16 @@ class GroupRow:
     implied_by: int
 
 
+GROUP_SORTS = ("application", "label", "xml_id", "members", "implies", "implied_by")
+
+
 def list_groups(
-    view: RunView, *, search: str = "", application: str = "", sort: str = "label"
+    view: RunView,
+    *,
+    search: str = "",
+    application: str = "",
+    sort: str = "label",
+    descending: bool = False,
 ) -> list[GroupRow]:
     needle = search.strip().lower()
     rows = [
@@ -37,10 +45,13 @@ def list_groups(
     ]
     keys = {
         "label": lambda r: r.group.label.lower(),
+        "xml_id": lambda r: (r.group.xml_id or "~", r.group.label.lower()),
         "members": lambda r: (-r.members, r.group.label.lower()),
+        "implies": lambda r: (-r.implies, r.group.label.lower()),
+        "implied_by": lambda r: (-r.implied_by, r.group.label.lower()),
         "application": lambda r: ((r.group.application or "~").lower(), r.group.name.lower()),
     }
-    return sorted(rows, key=keys.get(sort, keys["label"]))
+    return sorted(rows, key=keys.get(sort, keys["label"]), reverse=descending)
 
 
 def applications(view: RunView) -> list[str]:

@@ -20,7 +20,7 @@ from odoobridge.access.findings.lifecycle import Reviewed
 from odoobridge.access.findings.listing import FindingFilter, listing
 from odoobridge.access.sights import ROLE_FOR, Sight, may_see
 from odoobridge.access.views.entra import entra_card
-from odoobridge.access.views.groups import applications, group_detail, list_groups
+from odoobridge.access.views.groups import GROUP_SORTS, applications, group_detail, list_groups
 from odoobridge.access.views.runview import RunView, view_for
 from odoobridge.access.views.stats import latest_runs
 from odoobridge.access.views.users import (
@@ -223,13 +223,14 @@ def groups_page(
     run: RunParam = None,
     q: Annotated[str, Query(max_length=200)] = "",
     application: Annotated[str, Query(max_length=200)] = "",
-    sort: Annotated[str, Query(pattern="^(label|members|application)$")] = "application",
+    sort: Annotated[str, Query(pattern="^(" + "|".join(GROUP_SORTS) + ")$")] = "application",
+    desc: bool = False,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> HTMLResponse:
     environment = _environment(request, env)
     view, context = _view(request, session, environment, run)
     if view is not None:
-        rows = list_groups(view, search=q, application=application, sort=sort)
+        rows = list_groups(view, search=q, application=application, sort=sort, descending=desc)
         context.update(
             {
                 "groups": rows[offset : offset + PAGE_SIZE],
@@ -238,7 +239,14 @@ def groups_page(
             }
         )
     context.update(
-        {"q": q, "application": application, "sort": sort, "offset": offset, "page_size": PAGE_SIZE}
+        {
+            "q": q,
+            "application": application,
+            "sort": sort,
+            "desc": desc,
+            "offset": offset,
+            "page_size": PAGE_SIZE,
+        }
     )
     return _page(request, principal, "access/groups.html", context)
 
