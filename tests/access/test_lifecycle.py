@@ -243,3 +243,22 @@ def test_a_busy_store_delays_reconciling_but_never_the_reader(synced18: Synced) 
     statuses(synced18)
     with synced18.store.session() as session:
         assert session.scalars(select(FindingReconciliation)).first() is not None
+
+
+def test_the_entra_card_of_a_user(directory: Directory) -> None:
+    from odoobridge.access.views.entra import entra_card
+    from odoobridge.access.views.runview import build_view
+
+    view = build_view(directory.synced.index())
+    with directory.synced.store.session() as session:
+        assert entra_card(session, directory.settings, view, 6).directory_run is None
+    directory.sync(ADMIN, {**DEMO, "accountEnabled": False, "manager": {"id": ADMIN["id"]}}, PORTAL)
+    with directory.synced.store.session() as session:
+        card = entra_card(session, directory.settings, view, 6)
+        nobody = entra_card(session, directory.settings, view, 2)  # admin: matched by UPN
+    assert (card.state, card.how, card.person and card.person.display_name) == (
+        "disabled",
+        "email",
+        "Marc Demo",
+    )
+    assert nobody.person is not None and nobody.state == "enabled"
