@@ -35,7 +35,8 @@ from sqlalchemy import (
     select,
 )
 
-from odoobridge.sales.domain import UserContext, bind, evaluate, parse_domain, render
+from odoobridge.sales.domain import UserContext, bind, parse_domain, render
+from odoobridge.sales.domain_eval import evaluate
 from odoobridge.sales.domain_sql import FieldMap, Hierarchy, Many2one, X2many, to_sql
 from tests import pg
 from tests.sales.test_domain_reference import SCHEMA, Reference, comodel

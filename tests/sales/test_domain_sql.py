@@ -24,15 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from odoobridge.sales.domain import (
-    Leaf,
-    UnsupportedDomain,
-    UserContext,
-    bind,
-    compare,
-    evaluate,
-    parse_domain,
-)
+from odoobridge.sales.domain import Leaf, UnsupportedDomain, UserContext, bind, parse_domain
+from odoobridge.sales.domain_eval import compare, evaluate
 from odoobridge.sales.domain_sql import FieldMap, Hierarchy, Many2one, X2many, to_sql
 from odoobridge.store.base import UTCDateTime
 

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from odoobridge.cli.main import app
-from odoobridge.sources.odoo_db import OdooDbTarget, diagnose
+from odoobridge.sources.odoo_db import OdooDbTarget
+from odoobridge.sources.odoo_diagnose import diagnose
 from tests import pg
 
 R = pg.READER_ROLE

@@ -24,7 +24,7 @@ from odoobridge.environment import Environment
 from odoobridge.errors import AppError, RunAlreadyRunning
 from odoobridge.settings import Settings
 from odoobridge.sources.odoo_api_check import diagnose_api
-from odoobridge.sources.odoo_db import diagnose
+from odoobridge.sources.odoo_diagnose import diagnose
 from odoobridge.sources.odoo_setup_sql import reader_setup_sql
 from odoobridge.sync.runs import latest_success, list_runs
 from odoobridge.sync.status import SOURCES, source_status

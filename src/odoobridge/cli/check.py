@@ -24,7 +24,7 @@ def check_odoo_command(
     and check every grant or right the sync needs."""
     from odoobridge.access.source_choice import source_kind
     from odoobridge.access.sync import odoo_target
-    from odoobridge.sources.odoo_db import diagnose
+    from odoobridge.sources.odoo_diagnose import diagnose
 
     state: CliState = ctx.obj
     environment = resolve_environment(state, env)

@@ -60,8 +60,8 @@ from odoobridge.sales.domain import (
     Or,
     TrueLeaf,
     UnsupportedDomain,
-    coerce,
 )
+from odoobridge.sales.domain_eval import coerce
 
 Where = Callable[[FromClause], ColumnElement[bool]]
 
